@@ -1,0 +1,3 @@
+export function logging(): string {
+  return 'logging';
+}

