@@ -2,7 +2,7 @@ const nxPreset = require('@nx/jest/preset').default;
 
 module.exports = {
   ...nxPreset,
-  // cookie@2 (used by light-my-request and @fastify/cookie) ships ESM only;
-  // Jest's CommonJS runtime cannot require it, so let @swc/jest transpile it.
-  transformIgnorePatterns: ['/node_modules/(?!(cookie)/)'],
+  // cookie@2 (light-my-request, @fastify/cookie) and typebox@1 ship ESM only.
+  // Jest's CommonJS runtime cannot require them, so let @swc/jest transpile them.
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|typebox)/)'],
 };
