@@ -1,1 +1,3 @@
-export * from './lib/contracts.js';
+export * from './common';
+export * from './events';
+export * from './ledger';

@@ -1,0 +1,3 @@
+export * from './define-event';
+export * from './user-events';
+export * from './ledger-events';
