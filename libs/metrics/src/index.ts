@@ -1,1 +1,9 @@
-export * from './lib/metrics.js';
+export {
+  createMetrics,
+  normaliseMethod,
+  UNMATCHED_ROUTE,
+  type CreateMetricsOptions,
+  type HttpLabel,
+  type HttpObservation,
+  type Metrics,
+} from './lib/create-metrics';

@@ -1,1 +1,46 @@
-export * from './lib/service-kit.js';
+export {
+  APP_ENVS,
+  baseConfigSchema,
+  ConfigError,
+  loadConfig,
+  placeholderReason,
+  readSecretFile,
+  SECRET,
+  secretString,
+  type AppEnv,
+  type BaseConfig,
+  type LoadConfigOptions,
+} from './lib/config';
+export {
+  createServer,
+  parseTrustProxy,
+  type CreateServerOptions,
+  type KitInstance,
+  type RequestLogLevel,
+  type ServerConfig,
+} from './lib/create-server';
+export {
+  AppError,
+  errorHandler,
+  errorResponseSchema,
+  notFoundHandler,
+  toErrorResponse,
+  type ErrorDetail,
+  type ErrorResponse,
+} from './lib/errors';
+export {
+  createHealthRegistry,
+  healthzResponseSchema,
+  readyzResponseSchema,
+  type CheckResult,
+  type HealthCheck,
+  type HealthRegistry,
+} from './lib/health';
+export { genReqId, REQUEST_ID_HEADER } from './lib/request-id';
+export {
+  runService,
+  type Listenable,
+  type RunServiceOptions,
+  type ServiceProcess,
+} from './lib/run-service';
+export { bodyAjvOptions, buildValidator, urlAjvOptions } from './lib/validation';

@@ -1,0 +1,88 @@
+import winston from 'winston';
+import { ecsFormat } from './ecs-format';
+import { SafeSink, type LogDestination } from './safe-sink';
+
+/** pino's level names, so Fastify's calls and LOG_LEVEL mean the same everywhere. */
+export const LOG_LEVELS = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 } as const;
+export type LogLevel = keyof typeof LOG_LEVELS;
+export type LogLevelSetting = LogLevel | 'silent';
+export const LOG_LEVEL_SETTINGS: readonly LogLevelSetting[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+
+type LeveledLogMethod = winston.LeveledLogMethod;
+
+/** winston's npm-level methods that this logger does not have (it uses LOG_LEVELS). */
+type MissingNpmLevels =
+  | 'http'
+  | 'verbose'
+  | 'silly'
+  | 'help'
+  | 'data'
+  | 'prompt'
+  | 'input'
+  | 'emerg'
+  | 'alert'
+  | 'crit'
+  | 'warning'
+  | 'notice'
+  | 'child';
+
+/**
+ * A winston logger with pino's levels. Call it as
+ * `logger.info('message', { 'trace.id': id, err })`: extra fields are ECS keys,
+ * an Error goes under `err` (or `error`).
+ */
+export type Logger = Omit<winston.Logger, MissingNpmLevels> & {
+  fatal: LeveledLogMethod;
+  trace: LeveledLogMethod;
+  child(fields: Record<string, unknown>): Logger;
+};
+
+export interface CreateLoggerOptions {
+  service: string;
+  level?: LogLevelSetting;
+  /** Defaults to process.stdout. */
+  destination?: LogDestination;
+  /** Clock for `@timestamp`; tests pin it. */
+  now?: () => Date;
+  /** See SafeSinkOptions. */
+  maxBufferedBytes?: number;
+}
+
+/**
+ * One ECS JSON line per call on stdout. Logging never throws and never waits:
+ * a broken or stalled destination loses lines rather than a request.
+ */
+export function createLogger(options: CreateLoggerOptions): Logger {
+  const level = options.level ?? 'info';
+  const sink = new SafeSink(options.destination ?? process.stdout, {
+    maxBufferedBytes: options.maxBufferedBytes,
+  });
+  const transport = new winston.transports.Stream({ stream: sink });
+  const logger = winston.createLogger({
+    levels: LOG_LEVELS,
+    level: level === 'silent' ? 'fatal' : level,
+    silent: level === 'silent',
+    format: ecsFormat({ service: options.service, now: options.now }),
+    transports: [transport],
+    exitOnError: false,
+  });
+  // A transport or format failure is re-emitted on the logger; unhandled, it would throw.
+  transport.on('error', () => undefined);
+  logger.on('error', () => undefined);
+  return logger as unknown as Logger;
+}
+
+/** True when `level` is written by `logger` (its threshold and `silent` considered). */
+export function isLevelEnabled(logger: Logger, level: LogLevel): boolean {
+  if (logger.silent) return false;
+  const threshold = LOG_LEVELS[logger.level as LogLevel] ?? LOG_LEVELS.info;
+  return LOG_LEVELS[level] <= threshold;
+}

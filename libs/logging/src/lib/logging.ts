@@ -1,3 +1,0 @@
-export function logging(): string {
-  return 'logging';
-}

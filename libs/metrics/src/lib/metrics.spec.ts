@@ -1,7 +1,0 @@
-import { metrics } from './metrics.js';
-
-describe('metrics', () => {
-  it('should work', () => {
-    expect(metrics()).toEqual('metrics');
-  });
-});

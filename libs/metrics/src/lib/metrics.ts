@@ -1,3 +1,0 @@
-export function metrics(): string {
-  return 'metrics';
-}

@@ -1,0 +1,168 @@
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { createFastifyLogger, createLogger, type Logger } from '@flotilla/logging';
+import { createMetrics, type Metrics } from '@flotilla/metrics';
+import type { BaseConfig } from './config';
+import { errorHandler, notFoundHandler } from './errors';
+import {
+  createHealthRegistry,
+  healthzResponseSchema,
+  readyzResponseSchema,
+  type HealthRegistry,
+} from './health';
+import { genReqId, REQUEST_ID_HEADER } from './request-id';
+import { buildValidator } from './validation';
+
+export type RequestLogLevel = 'trace' | 'debug' | 'info' | 'warn';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This app's own metrics registry and HTTP histogram. */
+    metrics: Metrics;
+    /** Readiness checks behind GET /readyz. */
+    health: HealthRegistry;
+  }
+  interface FastifyContextConfig {
+    /** Level of this route's per-request log line (default info); probes and scrapes use debug. */
+    requestLogLevel?: RequestLogLevel;
+  }
+}
+
+/** The Fastify instance every service builds on: TypeBox-typed routes. */
+export type KitInstance = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression<RawServerDefault>,
+  RawReplyDefaultExpression<RawServerDefault>,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export type ServerConfig = Pick<
+  BaseConfig,
+  | 'LOG_LEVEL'
+  | 'BODY_LIMIT'
+  | 'REQUEST_TIMEOUT_MS'
+  | 'KEEP_ALIVE_TIMEOUT_MS'
+  | 'HEALTH_CHECK_TIMEOUT_MS'
+  | 'TRUST_PROXY'
+>;
+
+export interface CreateServerOptions {
+  serviceName: string;
+  config: ServerConfig;
+  /** Defaults to an ECS logger on stdout at config.LOG_LEVEL. */
+  logger?: Logger;
+  /** Defaults to a fresh registry for this instance. */
+  metrics?: Metrics;
+  /** Escape hatch for options the kit does not set (https, http2 …). */
+  fastifyOptions?: Partial<FastifyServerOptions>;
+}
+
+export function parseTrustProxy(value: string): boolean | string {
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed === 'false') return false;
+  if (trimmed === 'true') return true;
+  return trimmed;
+}
+
+/**
+ * A Fastify instance with the house wiring: ECS request logs, request ids,
+ * strict validation, the error and 404 handlers, metrics, /healthz, /readyz
+ * and /metrics. Services register their plugins and routes on it.
+ */
+export function createServer(options: CreateServerOptions): KitInstance {
+  const { config, serviceName } = options;
+  const logger = options.logger ?? createLogger({ service: serviceName, level: config.LOG_LEVEL });
+  const metrics = options.metrics ?? createMetrics({ service: serviceName });
+
+  const app = Fastify({
+    loggerInstance: createFastifyLogger(logger),
+    // One line per request is written by the onResponse hook below, with the route template.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    requestIdHeader: false,
+    genReqId,
+    bodyLimit: config.BODY_LIMIT,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    trustProxy: parseTrustProxy(config.TRUST_PROXY),
+    // During shutdown new requests get 503 while in-flight ones finish.
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    schemaController: { compilersFactory: { buildValidator } },
+    ...options.fastifyOptions,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const health = createHealthRegistry(config.HEALTH_CHECK_TIMEOUT_MS);
+  app.decorate('metrics', metrics);
+  app.decorate('health', health);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.is404 ? undefined : request.routeOptions.url;
+    const durationMs = reply.elapsedTime;
+    metrics.observeHttpRequest({
+      route,
+      method: request.method,
+      statusCode: reply.statusCode,
+      durationSeconds: durationMs / 1000,
+    });
+    const level = request.routeOptions.config?.requestLogLevel ?? 'info';
+    request.log[level](
+      {
+        'http.request.method': request.method,
+        'url.path': request.url.split('?', 1)[0],
+        'http.route': route ?? null,
+        'http.response.status_code': reply.statusCode,
+        'event.duration': Math.round(durationMs * 1e6),
+        'client.ip': request.ip,
+        'user_agent.original': request.headers['user-agent'],
+      },
+      'request completed',
+    );
+  });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  const quiet = { requestLogLevel: 'debug' as const };
+
+  app.get(
+    '/healthz',
+    { config: quiet, schema: { response: { 200: healthzResponseSchema } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      config: quiet,
+      schema: { response: { 200: readyzResponseSchema, 503: readyzResponseSchema } },
+    },
+    async (request, reply) => {
+      const result = await health.run();
+      if (!result.ok) {
+        request.log.warn({ checks: result.checks }, 'readiness check failed');
+        return reply.code(503).send({ status: 'unavailable', checks: result.checks });
+      }
+      return { status: 'ok' as const, checks: result.checks };
+    },
+  );
+
+  app.get('/metrics', { config: quiet }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  return app;
+}

@@ -1,0 +1,98 @@
+import type { Logger } from '@flotilla/logging';
+
+/** What runService needs from the app: any Fastify instance fits. */
+export interface Listenable {
+  listen(options: { host: string; port: number }): Promise<string>;
+  close(): Promise<unknown>;
+}
+
+/** The process surface runService touches; injectable so its logic is unit-testable. */
+export interface ServiceProcess {
+  on(event: 'SIGTERM' | 'SIGINT', listener: (signal: NodeJS.Signals) => void): unknown;
+  on(event: 'uncaughtException' | 'unhandledRejection', listener: (error: unknown) => void): unknown;
+  exit(code: number): void;
+}
+
+export interface RunServiceOptions<App extends Listenable> {
+  build: () => Promise<App>;
+  host: string;
+  port: number;
+  /** Upper bound for a graceful stop; past it the process exits 1. */
+  shutdownTimeoutMs: number;
+  logger: Logger;
+  process?: ServiceProcess;
+}
+
+/**
+ * Builds the app, listens, and owns the process lifecycle. SIGTERM or SIGINT
+ * runs app.close() (stop accepting, let in-flight requests finish, onClose hooks
+ * close the broker and the DB) and exits 0, or exits 1 when that takes longer
+ * than shutdownTimeoutMs. A second signal exits at once. A crash (uncaught
+ * exception, unhandled rejection) takes the same path with exit code 1.
+ */
+export async function runService<App extends Listenable>(options: RunServiceOptions<App>): Promise<App> {
+  const { logger, shutdownTimeoutMs } = options;
+  const proc: ServiceProcess = options.process ?? process;
+  let app: App | undefined;
+  let stopping = false;
+
+  const exit = (code: number) => {
+    // Let the last log lines reach stdout before the process goes.
+    setImmediate(() => proc.exit(code));
+  };
+
+  const shutdown = (reason: string, exitCode: number) => {
+    if (stopping) {
+      logger.warn('second shutdown request; exiting now', { 'event.reason': reason });
+      proc.exit(exitCode === 0 ? 1 : exitCode);
+      return;
+    }
+    stopping = true;
+    logger.info('shutting down', { 'event.reason': reason, 'event.timeout_ms': shutdownTimeoutMs });
+    const timer = setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting', { 'event.timeout_ms': shutdownTimeoutMs });
+      exit(1);
+    }, shutdownTimeoutMs);
+    const closing = app ? app.close() : Promise.resolve();
+    closing.then(
+      () => {
+        clearTimeout(timer);
+        logger.info('stopped');
+        exit(exitCode);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        logger.error('error while shutting down', { err: error });
+        exit(1);
+      },
+    );
+  };
+
+  proc.on('SIGTERM', (signal) => shutdown(signal, 0));
+  proc.on('SIGINT', (signal) => shutdown(signal, 0));
+  proc.on('uncaughtException', (error) => {
+    logger.fatal('uncaught exception', { err: error });
+    shutdown('uncaughtException', 1);
+  });
+  proc.on('unhandledRejection', (error) => {
+    logger.fatal('unhandled promise rejection', { err: error });
+    shutdown('unhandledRejection', 1);
+  });
+
+  try {
+    app = await options.build();
+    if (stopping) {
+      await app.close();
+      return app;
+    }
+    const address = await app.listen({ host: options.host, port: options.port });
+    logger.info('listening', { 'url.full': address });
+    return app;
+  } catch (error) {
+    logger.fatal('could not start', { err: error });
+    stopping = true;
+    await app?.close().catch(() => undefined);
+    exit(1);
+    throw error;
+  }
+}
