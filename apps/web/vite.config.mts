@@ -1,6 +1,8 @@
 /// <reference types='vitest' />
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { initialJsBudget } from './build-plugins/initial-js-budget';
+import { validatedEnv } from './build-plugins/validated-env';
 
 export default defineConfig(() => ({
   root: import.meta.dirname,
@@ -8,16 +10,14 @@ export default defineConfig(() => ({
   server: {
     port: 4200,
     host: 'localhost',
+    // In development the API runs beside Vite; the gateway does this in production.
+    proxy: { '/api': 'http://localhost:3000', '/auth': 'http://localhost:3001' },
   },
   preview: {
     port: 4300,
     host: 'localhost',
   },
-  plugins: [react()],
-  // Uncomment this if you are using workers.
-  // worker: {
-  //  plugins: [],
-  // },
+  plugins: [validatedEnv(), react(), initialJsBudget({ maxGzipKb: 150 })],
   build: {
     outDir: './dist',
     emptyOutDir: true,
@@ -31,7 +31,8 @@ export default defineConfig(() => ({
     watch: false,
     globals: true,
     environment: 'jsdom',
-    include: ['{src,tests}/**/*.{test,spec}.{js,mjs,cjs,ts,mts,cts,jsx,tsx}'],
+    setupFiles: ['./src/testing/setup-tests.ts'],
+    include: ['{src,tests,build-plugins}/**/*.{test,spec}.{js,mjs,cjs,ts,mts,cts,jsx,tsx}'],
     reporters: ['default'],
     coverage: {
       reportsDirectory: './test-output/vitest/coverage',

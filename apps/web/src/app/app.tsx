@@ -1,9 +1,16 @@
+import { useState } from 'react';
+import { createBrowserRouter, RouterProvider } from 'react-router';
+import { createQueryClient } from '../lib/query-client';
+import { AppProvider } from './provider';
+import { routes } from './routes';
+
 export function App() {
+  const [queryClient] = useState(() => createQueryClient());
+  const [router] = useState(() => createBrowserRouter(routes));
   return (
-    <main>
-      <h1>Flotilla</h1>
-      <p>A small payments ledger.</p>
-    </main>
+    <AppProvider queryClient={queryClient}>
+      <RouterProvider router={router} />
+    </AppProvider>
   );
 }
 

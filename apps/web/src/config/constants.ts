@@ -1,0 +1,28 @@
+/**
+ * Double-submit CSRF: the API sets a non-httpOnly cookie and expects its value
+ * echoed in a header on every state-changing request. Both names live here so
+ * the API contract changes in one place.
+ */
+export const CSRF = {
+  cookieName: 'csrf_token',
+  headerName: 'x-csrf-token',
+} as const;
+
+export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
+
+export const paths = {
+  me: '/api/me',
+  account: '/api/account',
+  transfers: '/api/transfers',
+  deposits: '/api/deposits',
+  history: '/api/history',
+  activityStream: '/api/activity/stream',
+  login: '/api/auth/login',
+  logout: '/api/auth/logout',
+  register: '/auth/register',
+} as const;
+
+/** sessionStorage keys; drafts only, never credentials. */
+export const storageKeys = {
+  transferDraft: 'flotilla.draft.transfer',
+} as const;

@@ -1,0 +1,30 @@
+import { IDEMPOTENCY_KEY_PATTERN } from '@flotilla/contracts';
+
+const keyPattern = new RegExp(IDEMPOTENCY_KEY_PATTERN);
+
+/** A fresh key: 'web-' + a v4 UUID, 40 characters, matching the API's pattern. */
+export function newIdempotencyKey(): string {
+  const key = `web-${crypto.randomUUID()}`;
+  if (!keyPattern.test(key)) throw new Error('Idempotency key does not match the API pattern');
+  return key;
+}
+
+/**
+ * One key per logical submission: resubmitting the same payload (double click,
+ * retry after a timeout) reuses the key, so the server applies it at most once;
+ * changing the payload starts a new submission with a new key.
+ */
+export function createSubmissionKeys() {
+  let current: { key: string; fingerprint: string } | undefined;
+  return {
+    keyFor(payload: unknown): string {
+      const fingerprint = JSON.stringify(payload);
+      if (current?.fingerprint !== fingerprint) current = { key: newIdempotencyKey(), fingerprint };
+      return current.key;
+    },
+    /** After a definite outcome (success, or a refusal that changed nothing) the next send is a new submission. */
+    reset(): void {
+      current = undefined;
+    },
+  };
+}
