@@ -1,4 +1,3 @@
-/* eslint-disable */
 const { readFileSync } = require('fs');
 
 // Reading the SWC compilation config for the spec files
@@ -16,6 +15,8 @@ module.exports = {
   transform: {
     '^.+\\.[cm]?[tj]s$': ['@swc/jest', swcJestConfig],
   },
+  // jose and oauth4webapi ship ESM only; Jest's CommonJS runtime needs them transpiled.
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|typebox|jose|oauth4webapi)/)'],
   moduleFileExtensions: ['ts', 'js', 'html'],
   coverageDirectory: 'test-output/jest/coverage',
 };

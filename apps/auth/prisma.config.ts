@@ -1,0 +1,94 @@
+import 'dotenv/config';
+import pg from 'pg';
+import { createRequire } from 'node:module';
+import { defineConfig } from 'prisma/config';
+import { PrismaPg } from '@prisma/adapter-pg';
+
+// Loaded only by the Prisma CLI (migrate, seed), never by the service.
+// The CLI reads DATABASE_URL; tools and CI pass AUTH_DATABASE_URL through it.
+// `generate` needs no database, but the schema's env("DATABASE_URL") must resolve
+// or the CLI falls back to downloading a native engine (impossible offline).
+process.env.DATABASE_URL ??=
+  process.env.AUTH_DATABASE_URL ??
+  (['generate', 'validate', 'format'].some((c) => process.argv.includes(c)) ? 'postgresql://unused@localhost/unused' : undefined);
+
+// Workaround for prisma/orm#27403 (open): the wasm schema engine, fed through
+// @prisma/adapter-pg, cannot deserialise PostgreSQL catalog types such as `name`.
+// Report them as text. Patched on pg.Client so that the shadow-database pool
+// adapter-pg creates internally is covered as well.
+// "char", name, int2vector, oidvector, pg_node_tree, regproc, regclass, regtype -> text
+const AS_TEXT = new Set([18, 19, 22, 24, 30, 194, 2205, 2206]);
+// "char"[] and name[] -> text[]
+const AS_TEXT_ARRAY = new Set([1002, 1003]);
+
+interface FieldLike {
+  dataTypeID: number;
+}
+function fix<T>(result: T): T {
+  for (const res of Array.isArray(result) ? result : [result]) {
+    for (const f of ((res as { fields?: FieldLike[] } | undefined)?.fields ?? [])) {
+      if (AS_TEXT.has(f.dataTypeID)) f.dataTypeID = 25;
+      else if (AS_TEXT_ARRAY.has(f.dataTypeID)) f.dataTypeID = 1009;
+    }
+  }
+  return result;
+}
+type QueryFn = (...args: unknown[]) => unknown;
+function patch(Client: { prototype: { query: QueryFn; __nameAsText?: boolean } }) {
+  if (Client.prototype.__nameAsText) return;
+  const orig = Client.prototype.query;
+  Client.prototype.__nameAsText = true;
+  Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    const last = args.length - 1;
+    if (typeof args[last] === 'function') {
+      const cb = args[last] as (err: unknown, res: unknown) => void;
+      args[last] = (err: unknown, res: unknown) => cb(err, err ? res : fix(res));
+    }
+    const out = orig.apply(this, args);
+    return out && typeof (out as Promise<unknown>).then === 'function' ? (out as Promise<unknown>).then(fix) : out;
+  };
+}
+patch(pg.Client as never);
+// the copy of pg that @prisma/adapter-pg itself loads
+const req = createRequire(require.resolve('@prisma/adapter-pg'));
+patch(req('pg').Client);
+
+// adapter-pg drops the shadow database before closing its pool, so the DROP fails
+// ("is being accessed by other users"); close the shadow pool first, then drop.
+class PrismaPgForMigrate extends PrismaPg {
+  override async connectToShadowDb() {
+    const main = await this.connect();
+    const database = `prisma_migrate_shadow_db_${globalThis.crypto.randomUUID()}`;
+    await main.executeScript(`CREATE DATABASE "${database}"`);
+    const config = (this as unknown as { config: pg.PoolConfig }).config;
+    const shadow = await new PrismaPg({ ...config, database }).connect();
+    const disposeShadow = shadow.dispose.bind(shadow);
+    shadow.dispose = async () => {
+      await disposeShadow();
+      await main.executeScript(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+      await main.dispose();
+    };
+    return shadow;
+  }
+}
+
+export default defineConfig({
+  experimental: { adapter: true },
+  engine: 'js',
+  schema: 'prisma/schema.prisma',
+  migrations: { path: 'prisma/migrations', seed: 'node -r @swc-node/register prisma/seed.ts' },
+  async adapter() {
+    // Discrete fields, not connectionString: adapter-pg builds the shadow-database
+    // pool as { ...config, database }, and a connectionString would override `database`.
+    if (!process.env.DATABASE_URL) throw new Error('set AUTH_DATABASE_URL (or DATABASE_URL) for the auth database');
+    const u = new URL(process.env.DATABASE_URL);
+    return new PrismaPgForMigrate({
+      host: u.hostname,
+      port: Number(u.port || 5432),
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+      database: u.pathname.slice(1),
+      idleTimeoutMillis: 500,
+    });
+  },
+});

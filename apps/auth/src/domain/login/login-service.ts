@@ -1,0 +1,52 @@
+import { DomainError } from '../errors';
+import { normaliseEmail } from '../users/email';
+import type { PasswordHasher } from '../users/password-hasher';
+import { normalisePassword } from '../users/password-policy';
+import type { UserRecord, UserStore } from '../users/ports';
+import { checkThrottle, type LoginAttemptStore, type ThrottleLimits } from './throttle';
+
+export interface LoginServiceDeps {
+  readonly users: UserStore;
+  readonly attempts: LoginAttemptStore;
+  readonly hasher: PasswordHasher;
+  readonly limits: ThrottleLimits;
+  /** Longest password accepted at login; longer input is refused before hashing. */
+  readonly maxPasswordLength: number;
+  readonly now?: () => Date;
+}
+
+export type LoginService = ReturnType<typeof createLoginService>;
+
+export function createLoginService(deps: LoginServiceDeps) {
+  const now = deps.now ?? (() => new Date());
+  const invalid = () => new DomainError('INVALID_CREDENTIALS', 'The email or password is incorrect.');
+
+  return {
+    /**
+     * Checks a password. Every failure looks the same to the caller, whether the
+     * account exists or not, and takes about the same time (a dummy hash is verified).
+     */
+    async verifyPassword(input: { email: string; password: string; ip: string }): Promise<UserRecord> {
+      const email = normaliseEmail(input.email).slice(0, 254);
+      const at = now();
+      const decision = await checkThrottle(deps.attempts, deps.limits, email, input.ip, at);
+      if (!decision.allowed) {
+        throw new DomainError('TOO_MANY_ATTEMPTS', 'Too many failed sign-in attempts. Try again later.', {
+          retryAfterSeconds: decision.retryAfterSeconds,
+        });
+      }
+      const password = normalisePassword(input.password);
+      const user = [...password].length <= deps.maxPasswordLength && email.length > 0 ? await deps.users.findByEmail(email) : undefined;
+      let ok = false;
+      if (user && user.active) ok = await deps.hasher.verify(user.passwordHash, password);
+      else await deps.hasher.verifyAgainstDummy(password.slice(0, 256));
+
+      await deps.attempts.record({ email, ip: input.ip, succeeded: ok, at });
+      if (!ok || !user) throw invalid();
+      if (deps.hasher.needsRehash(user.passwordHash)) {
+        await deps.users.updatePasswordHash(user.id, await deps.hasher.hash(password));
+      }
+      return user;
+    },
+  };
+}
