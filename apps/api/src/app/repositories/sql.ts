@@ -1,0 +1,43 @@
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+
+/** A pool or a transaction's client: what a repository needs to run a statement. */
+export interface SqlExecutor {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+export interface TransactionOptions {
+  /** Aborts a statement that waits longer than this for a lock or runs longer (ms). */
+  readonly statementTimeoutMs?: number;
+}
+
+/**
+ * BEGIN … COMMIT on one pooled connection; any throw rolls back. The money
+ * path uses node-postgres directly (the same pool Prisma's adapter uses), so it
+ * costs one round trip per statement and nothing else.
+ */
+export async function withTransaction<T>(
+  pool: Pool,
+  work: (client: PoolClient) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    if (options.statementTimeoutMs) {
+      await client.query(`SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`);
+    }
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK');
+    } catch {
+      broken = true;
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
