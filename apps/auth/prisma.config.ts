@@ -53,15 +53,35 @@ patch(pg.Client as never);
 const req = createRequire(require.resolve('@prisma/adapter-pg'));
 patch(req('pg').Client);
 
+// adapter-pg's executeScript splits a migration on every ";" and runs the pieces one
+// by one, which breaks any statement with a ";" inside it (a plpgsql function body,
+// a comment). PostgreSQL runs a multi-statement script fine as one simple query.
+type ScriptAdapter = { executeScript(script: string): Promise<void> };
+function runScriptsWhole<T extends ScriptAdapter>(adapter: T): T {
+  const internals = adapter as unknown as { client: pg.Pool; onError(error: unknown): never };
+  adapter.executeScript = async (script: string) => {
+    try {
+      await internals.client.query(script);
+    } catch (error) {
+      internals.onError(error);
+    }
+  };
+  return adapter;
+}
+
 // adapter-pg drops the shadow database before closing its pool, so the DROP fails
 // ("is being accessed by other users"); close the shadow pool first, then drop.
 class PrismaPgForMigrate extends PrismaPg {
+  override async connect() {
+    return runScriptsWhole(await super.connect());
+  }
+
   override async connectToShadowDb() {
     const main = await this.connect();
     const database = `prisma_migrate_shadow_db_${globalThis.crypto.randomUUID()}`;
     await main.executeScript(`CREATE DATABASE "${database}"`);
     const config = (this as unknown as { config: pg.PoolConfig }).config;
-    const shadow = await new PrismaPg({ ...config, database }).connect();
+    const shadow = runScriptsWhole(await new PrismaPg({ ...config, database }).connect());
     const disposeShadow = shadow.dispose.bind(shadow);
     shadow.dispose = async () => {
       await disposeShadow();
