@@ -1,4 +1,3 @@
-/* eslint-disable */
 const { readFileSync } = require('fs');
 
 // Reading the SWC compilation config for the spec files
@@ -13,6 +12,8 @@ module.exports = {
   displayName: '@flotilla/messaging',
   preset: '../../jest.preset.js',
   testEnvironment: 'node',
+  // Unit specs only; test/integration runs in the `integration` target.
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
   transform: {
     '^.+\\.[cm]?[tj]s$': ['@swc/jest', swcJestConfig],
   },

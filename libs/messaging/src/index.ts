@@ -1,1 +1,58 @@
-export * from './lib/messaging.js';
+export {
+  DEFAULT_EVENTS_EXCHANGE,
+  HEADER,
+  type EventDefinition,
+  type EventPayloadOf,
+  type Logger,
+  type MessageMetadata,
+} from './lib/types';
+export {
+  BrokerUnavailableError,
+  brokerReadinessCheck,
+  createMessagingConnection,
+  redactUrl,
+  type MessagingConnection,
+  type MessagingConnectionOptions,
+} from './lib/connection';
+export { createEnvelope, type Envelope } from './lib/envelope';
+export {
+  assertValidPayload,
+  createPublisher,
+  InvalidEventPayloadError,
+  PublishFailedError,
+  type Publisher,
+  type PublisherOptions,
+} from './lib/publisher';
+export {
+  createBroadcastConsumer,
+  createConsumer,
+  NonRetryableError,
+  onBroadcast,
+  onEvent,
+  runInInbox,
+  type BroadcastConsumerOptions,
+  type Consumer,
+  type ConsumerOptions,
+  type EventHandler,
+  type InboxContext,
+  type MessageContext,
+} from './lib/consumer';
+export {
+  DEFAULT_DELIVERY_LIMIT,
+  DEFAULT_RETRY_POLICY,
+  parkingQueueName,
+  retryQueueName,
+  type RetryPolicy,
+} from './lib/topology';
+export {
+  createOutboxRelay,
+  enqueueOutbox,
+  OUTBOX_NOTIFY_CHANNEL,
+  type OutboxEntryOptions,
+  type OutboxRelay,
+  type OutboxRelayOptions,
+  type RelayBatchResult,
+  type SqlExecutor,
+} from './lib/outbox';
+export { messagingMetrics, type MessagingMetrics } from './lib/metrics';
+export { MESSAGING_PRISMA_MODELS, MESSAGING_TABLES_SQL } from './lib/schema';

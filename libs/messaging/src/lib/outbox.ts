@@ -1,0 +1,331 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import { Gauge, type Registry } from 'prom-client';
+import type { Envelope } from './envelope';
+import { newTraceId } from './envelope';
+import type { Publisher } from './publisher';
+import { assertValidPayload } from './publisher';
+import { errorFields, type EventDefinition, type EventPayloadOf, type Logger } from './types';
+
+/**
+ * Something that runs one SQL statement with positional parameters inside the
+ * caller's transaction: a `pg` client (`query`) or a Prisma transaction client
+ * (`$executeRawUnsafe`).
+ */
+export type SqlExecutor =
+  | { query(sql: string, params: unknown[]): Promise<unknown> }
+  | { $executeRawUnsafe(sql: string, ...params: unknown[]): Promise<unknown> };
+
+export interface OutboxEntryOptions {
+  aggregateType: string;
+  aggregateId: string;
+  traceId?: string;
+  correlationId?: string;
+  /** Defaults to a new UUID; it becomes the AMQP messageId consumers deduplicate on. */
+  messageId?: string;
+}
+
+const INSERT_OUTBOX = `INSERT INTO outbox_event (id, aggregate_type, aggregate_id, event_name, event_version, payload, headers)
+VALUES ($1::uuid, $2, $3, $4, $5::integer, $6::jsonb, $7::jsonb)`;
+
+/**
+ * Records an event in the caller's transaction, next to the business rows it
+ * describes; the relay publishes it after the commit. Throws
+ * InvalidEventPayloadError on a payload that does not match its schema.
+ */
+export async function enqueueOutbox<E extends EventDefinition>(
+  tx: SqlExecutor,
+  event: E,
+  payload: EventPayloadOf<E>,
+  options: OutboxEntryOptions,
+): Promise<{ messageId: string }> {
+  assertValidPayload(event, payload);
+  const messageId = options.messageId ?? randomUUID();
+  const headers = { traceId: options.traceId ?? newTraceId(), correlationId: options.correlationId ?? messageId };
+  const params = [messageId, options.aggregateType, options.aggregateId, event.name, event.version, JSON.stringify(payload), JSON.stringify(headers)];
+  if ('$executeRawUnsafe' in tx) await tx.$executeRawUnsafe(INSERT_OUTBOX, ...params);
+  else await tx.query(INSERT_OUTBOX, params);
+  return { messageId };
+}
+
+interface OutboxRow {
+  id: string;
+  event_name: string;
+  event_version: number;
+  payload: unknown;
+  headers: { traceId?: string; correlationId?: string } | null;
+  created_at: Date;
+}
+
+/**
+ * The oldest unsent event of each aggregate only: a later event never leaves
+ * while an earlier one of its aggregate is unsent, even when another relay
+ * holds that earlier one (SKIP LOCKED skips it, NOT EXISTS still sees it).
+ */
+const CLAIM_BATCH = `SELECT o.id, o.event_name, o.event_version, o.payload, o.headers, o.created_at
+FROM outbox_event o
+WHERE o.sent_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM outbox_event earlier
+    WHERE earlier.aggregate_type = o.aggregate_type
+      AND earlier.aggregate_id = o.aggregate_id
+      AND earlier.sent_at IS NULL
+      AND earlier.sequence < o.sequence)
+ORDER BY o.sequence
+LIMIT $1
+FOR UPDATE OF o SKIP LOCKED`;
+
+const PENDING_STATS = `SELECT count(*)::bigint AS pending,
+  COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_age
+FROM outbox_event WHERE sent_at IS NULL`;
+
+export const OUTBOX_NOTIFY_CHANNEL = 'outbox_event';
+
+export interface OutboxRelayOptions {
+  db: Pool;
+  publisher: Pick<Publisher, 'publishEnvelope' | 'isConnected'>;
+  registry: Registry;
+  logger: Logger;
+  /** Events claimed and published per transaction. Default 500. */
+  batchSize?: number;
+  /** Poll period when idle; NOTIFY wakes the relay sooner. Default 1000 ms. */
+  pollIntervalMs?: number;
+  /** LISTEN for the insert trigger's NOTIFY. Default true. */
+  listen?: boolean;
+  /** Ceiling of the pause after failed batches (doubling from pollIntervalMs). Default 30 s. */
+  maxBackoffMs?: number;
+}
+
+export interface RelayBatchResult {
+  claimed: number;
+  sent: number;
+  failed: number;
+}
+
+export interface OutboxRelay {
+  /** Starts the relay loop in the background. */
+  start(): void;
+  /** One claim → publish → mark-sent transaction. */
+  relayBatch(): Promise<RelayBatchResult>;
+  /** Stops the loop after the batch in progress and releases the LISTEN connection. */
+  close(): Promise<void>;
+}
+
+interface OutboxGauges {
+  db: Pool | undefined;
+}
+
+const gaugesByRegistry = new WeakMap<Registry, OutboxGauges>();
+
+/**
+ * Collected at scrape time from the table itself, so the lag stays visible
+ * even when the relay is stuck. A failing query keeps the last value rather
+ * than failing the whole scrape.
+ */
+function registerOutboxGauges(registry: Registry, db: Pool, logger: Logger): void {
+  const existing = gaugesByRegistry.get(registry);
+  if (existing) {
+    existing.db = db;
+    return;
+  }
+  const state: OutboxGauges = { db };
+  gaugesByRegistry.set(registry, state);
+  let last = { pending: 0, oldestAge: 0 };
+  let inflight: Promise<void> | undefined;
+  const refresh = () =>
+    (inflight ??= (async () => {
+      try {
+        if (!state.db) return;
+        const { rows } = await state.db.query<{ pending: string; oldest_age: number }>(PENDING_STATS);
+        last = { pending: Number(rows[0]?.pending ?? 0), oldestAge: rows[0]?.oldest_age ?? 0 };
+      } catch (err) {
+        logger.warn('reading outbox lag failed', errorFields(err));
+      } finally {
+        inflight = undefined;
+      }
+    })());
+  new Gauge({
+    name: 'outbox_pending_events',
+    help: 'Outbox events not yet confirmed by the broker',
+    registers: [registry],
+    async collect() {
+      await refresh();
+      this.set(last.pending);
+    },
+  });
+  new Gauge({
+    name: 'outbox_oldest_pending_age_seconds',
+    help: 'Age of the oldest outbox event not yet confirmed by the broker',
+    registers: [registry],
+    async collect() {
+      await refresh();
+      this.set(last.oldestAge);
+    },
+  });
+}
+
+function toEnvelope(row: OutboxRow): Envelope {
+  return {
+    messageId: row.id,
+    correlationId: row.headers?.correlationId ?? row.id,
+    traceId: row.headers?.traceId ?? newTraceId(),
+    eventName: row.event_name,
+    eventVersion: row.event_version,
+    occurredAt: row.created_at,
+    payload: row.payload,
+  };
+}
+
+/**
+ * Publishes committed outbox rows. Rows are marked sent in the claiming
+ * transaction, only after the broker confirmed them; anything unconfirmed
+ * stays unsent and goes out again later. Delivery is therefore at least once
+ * (a crash between confirm and commit republishes); consumers deduplicate on
+ * the message id.
+ */
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { db, publisher, logger } = options;
+  const batchSize = options.batchSize ?? 500;
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  registerOutboxGauges(options.registry, db, logger);
+
+  let stopping = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let listener: PoolClient | undefined;
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  async function relayBatch(): Promise<RelayBatchResult> {
+    const client = await db.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<OutboxRow>(CLAIM_BATCH, [batchSize]);
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        return { claimed: 0, sent: 0, failed: 0 };
+      }
+      // All in flight at once on one confirm channel; the broker keeps their order.
+      const results = await Promise.allSettled(rows.map((row) => publisher.publishEnvelope(toEnvelope(row))));
+      const sent: string[] = [];
+      const failures = new Map<string, string[]>();
+      results.forEach((result, i) => {
+        const id = (rows[i] as OutboxRow).id;
+        if (result.status === 'fulfilled') sent.push(id);
+        else {
+          const message = result.reason instanceof Error ? result.reason.message : String(result.reason);
+          const key = message.replace(id, '<id>');
+          failures.set(key, [...(failures.get(key) ?? []), id]);
+        }
+      });
+      if (sent.length > 0) {
+        await client.query('UPDATE outbox_event SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])', [sent]);
+      }
+      for (const [message, ids] of failures) {
+        await client.query('UPDATE outbox_event SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])', [ids, message.slice(0, 1000)]);
+      }
+      await client.query('COMMIT');
+      const failed = rows.length - sent.length;
+      if (failed > 0) {
+        logger.warn(`outbox relay: ${failed} of ${rows.length} events not confirmed; they stay unsent and will be retried`, {
+          'error.message': [...failures.keys()][0],
+        });
+      }
+      return { claimed: rows.length, sent: sent.length, failed };
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async function listen(): Promise<void> {
+    while (!stopping && !listener) {
+      try {
+        const client = await db.connect();
+        client.on('notification', () => wake?.());
+        client.on('error', (err) => {
+          logger.warn('outbox LISTEN connection lost; polling until it is back', errorFields(err));
+          if (listener === client) listener = undefined;
+          client.release(err);
+          if (!stopping) void sleepThenListen();
+        });
+        await client.query(`LISTEN ${OUTBOX_NOTIFY_CHANNEL}`);
+        if (stopping) {
+          client.release();
+          return;
+        }
+        listener = client;
+      } catch (err) {
+        logger.warn('outbox LISTEN failed; polling only for now', errorFields(err));
+        await new Promise((resolve) => setTimeout(resolve, maxBackoffMs).unref());
+      }
+    }
+  }
+
+  async function sleepThenListen() {
+    await new Promise((resolve) => setTimeout(resolve, pollIntervalMs).unref());
+    await listen();
+  }
+
+  async function run(): Promise<void> {
+    let failures = 0;
+    while (!stopping) {
+      if (!publisher.isConnected()) {
+        await sleep(pollIntervalMs);
+        continue;
+      }
+      let result: RelayBatchResult | undefined;
+      try {
+        result = await relayBatch();
+      } catch (err) {
+        logger.error('outbox relay batch failed', errorFields(err));
+      }
+      if (!result || result.failed > 0) {
+        failures += 1;
+        await sleep(Math.min(pollIntervalMs * 2 ** Math.min(failures, 16), maxBackoffMs));
+        continue;
+      }
+      failures = 0;
+      // A batch can unblock later events of the same aggregates: go again at once.
+      if (result.claimed === 0 && !stopping) await sleep(pollIntervalMs);
+    }
+  }
+
+  return {
+    start() {
+      if (loop) return;
+      stopping = false;
+      if (options.listen ?? true) void listen();
+      loop = run();
+    },
+    relayBatch,
+    async close() {
+      stopping = true;
+      wake?.();
+      await loop;
+      loop = undefined;
+      const client = listener;
+      listener = undefined;
+      if (client) {
+        await client.query(`UNLISTEN ${OUTBOX_NOTIFY_CHANNEL}`).catch(() => undefined);
+        client.release();
+      }
+    },
+  };
+}
