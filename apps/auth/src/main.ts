@@ -1,23 +1,29 @@
-import Fastify from 'fastify';
-import { app } from './app/app';
+import { createLogger } from '@flotilla/logging';
+import { ConfigError, loadConfig, runService } from '@flotilla/service-kit';
+import { buildApp } from './app/app';
+import { authConfigSchema, type AuthConfig } from './config';
 
-const host = process.env.HOST ?? 'localhost';
-const port = process.env.PORT ? Number(process.env.PORT) : 3000;
-
-// Instantiate Fastify with some config
-const server = Fastify({
-  logger: true,
-});
-
-// Register your application as a normal plugin.
-server.register(app);
-
-// Start listening.
-server.listen({ port, host }, (err) => {
-  if (err) {
-    server.log.error(err);
-    process.exit(1);
-  } else {
-    console.log(`[ ready ] http://${host}:${port}`);
+function readConfig(): AuthConfig {
+  try {
+    return loadConfig(authConfigSchema);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`auth: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
   }
+}
+
+const config = readConfig();
+const logger = createLogger({ service: 'auth', level: config.LOG_LEVEL });
+
+runService({
+  build: () => buildApp(config, { logger }),
+  host: config.HOST,
+  port: config.PORT,
+  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  logger,
+}).catch(() => {
+  // runService has logged the cause and is exiting with code 1.
 });

@@ -1,5 +1,9 @@
 import { PassThrough } from 'node:stream';
-import { createLogger, type LogLevelSetting, type Logger } from './lib/create-logger';
+import {
+  createLogger,
+  type LogLevelSetting,
+  type Logger,
+} from './lib/create-logger';
 
 export interface CapturedLogger {
   logger: Logger;
@@ -9,10 +13,15 @@ export interface CapturedLogger {
 }
 
 /** A real ECS logger writing into memory, for tests that assert on log lines. */
-export function createCapturedLogger(service = 'test', level: LogLevelSetting = 'trace'): CapturedLogger {
+export function createCapturedLogger(
+  service = 'test',
+  level: LogLevelSetting = 'trace',
+): CapturedLogger {
   const destination = new PassThrough();
   const chunks: string[] = [];
-  destination.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+  destination.on('data', (chunk: Buffer) =>
+    chunks.push(chunk.toString('utf8')),
+  );
   const logger = createLogger({ service, level, destination });
   return {
     logger,
@@ -22,6 +31,7 @@ export function createCapturedLogger(service = 'test', level: LogLevelSetting = 
         .split('\n')
         .filter((line) => line.length > 0)
         .map((line) => JSON.parse(line) as Record<string, unknown>),
-    flush: () => new Promise((resolve) => setImmediate(() => setImmediate(resolve))),
+    flush: () =>
+      new Promise((resolve) => setImmediate(() => setImmediate(resolve))),
   };
 }

@@ -6,4 +6,5 @@ export {
   type HttpLabel,
   type HttpObservation,
   type Metrics,
+  type ReadinessProbe,
 } from './lib/create-metrics';

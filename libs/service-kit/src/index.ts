@@ -7,6 +7,8 @@ export {
   readSecretFile,
   SECRET,
   secretString,
+  SENSITIVE,
+  sensitiveString,
   type AppEnv,
   type BaseConfig,
   type LoadConfigOptions,
@@ -43,4 +45,8 @@ export {
   type RunServiceOptions,
   type ServiceProcess,
 } from './lib/run-service';
-export { bodyAjvOptions, buildValidator, urlAjvOptions } from './lib/validation';
+export {
+  bodyAjvOptions,
+  buildValidator,
+  urlAjvOptions,
+} from './lib/validation';

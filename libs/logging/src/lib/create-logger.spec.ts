@@ -2,7 +2,8 @@ import { PassThrough, Writable } from 'node:stream';
 import { createCapturedLogger } from '../testing';
 import { createLogger, isLevelEnabled } from './create-logger';
 
-const tick = () => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+const tick = () =>
+  new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 
 describe('createLogger', () => {
   it('when a message is logged with fields, then one ECS JSON line carries the core fields and the extras', async () => {
@@ -29,7 +30,9 @@ describe('createLogger', () => {
       'http.response.status_code': 201,
       'event.duration': 1_500_000,
     });
-    expect(new Date(line?.['@timestamp'] as string).toISOString()).toBe(line?.['@timestamp']);
+    expect(new Date(line?.['@timestamp'] as string).toISOString()).toBe(
+      line?.['@timestamp'],
+    );
     expect(line).not.toHaveProperty('level');
   });
 
@@ -83,7 +86,10 @@ describe('createLogger', () => {
     logger.info('odd fields', { cyclic, big: 10n });
     await flush();
 
-    expect(lines()[0]).toMatchObject({ cyclic: { name: 'a', self: '[Circular]' }, big: '10' });
+    expect(lines()[0]).toMatchObject({
+      cyclic: { name: 'a', self: '[Circular]' },
+      big: '10',
+    });
   });
 
   it('when a child logger is made, then its fields are on every line', async () => {
@@ -92,7 +98,10 @@ describe('createLogger', () => {
     logger.child({ 'trace.id': 'abc' }).info('from child');
     await flush();
 
-    expect(lines()[0]).toMatchObject({ 'trace.id': 'abc', message: 'from child' });
+    expect(lines()[0]).toMatchObject({
+      'trace.id': 'abc',
+      message: 'from child',
+    });
   });
 
   it('when the destination is destroyed, then logging neither throws nor raises an uncaught error', async () => {
@@ -104,7 +113,8 @@ describe('createLogger', () => {
 
     try {
       expect(() => {
-        for (let i = 0; i < 10; i++) logger.error('after destroy', { err: new Error('x') });
+        for (let i = 0; i < 10; i++)
+          logger.error('after destroy', { err: new Error('x') });
       }).not.toThrow();
       await tick();
     } finally {
@@ -125,7 +135,10 @@ describe('createLogger', () => {
     logger.info('before');
     await tick();
 
-    destination.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    destination.emit(
+      'error',
+      Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }),
+    );
     expect(() => logger.info('after')).not.toThrow();
     await tick();
 
@@ -140,7 +153,11 @@ describe('createLogger', () => {
         // never calls back: a stalled reader
       },
     });
-    const logger = createLogger({ service: 'svc', destination, maxBufferedBytes: 1024 });
+    const logger = createLogger({
+      service: 'svc',
+      destination,
+      maxBufferedBytes: 1024,
+    });
 
     for (let i = 0; i < 200; i++) logger.info('x'.repeat(100));
     await tick();

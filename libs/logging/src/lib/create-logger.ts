@@ -3,7 +3,14 @@ import { ecsFormat } from './ecs-format';
 import { SafeSink, type LogDestination } from './safe-sink';
 
 /** pino's level names, so Fastify's calls and LOG_LEVEL mean the same everywhere. */
-export const LOG_LEVELS = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 } as const;
+export const LOG_LEVELS = {
+  fatal: 0,
+  error: 1,
+  warn: 2,
+  info: 3,
+  debug: 4,
+  trace: 5,
+} as const;
 export type LogLevel = keyof typeof LOG_LEVELS;
 export type LogLevelSetting = LogLevel | 'silent';
 export const LOG_LEVEL_SETTINGS: readonly LogLevelSetting[] = [

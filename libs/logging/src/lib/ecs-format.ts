@@ -35,16 +35,23 @@ export function ecsFormat(options: EcsFormatOptions): Logform.Format {
       'service.name': options.service,
     };
     for (const key of Object.keys(record)) {
-      if (key === 'level' || key === 'message' || key === 'service.name') continue;
+      if (key === 'level' || key === 'message' || key === 'service.name')
+        continue;
       const value = record[key];
-      if ((ERROR_KEYS as readonly string[]).includes(key) && value instanceof Error) {
+      if (
+        (ERROR_KEYS as readonly string[]).includes(key) &&
+        value instanceof Error
+      ) {
         Object.assign(line, errorFields(value));
       } else if (value !== undefined) {
         line[key] = value;
       }
     }
     // winston merges an Error passed as meta into info (message, stack); keep the stack.
-    if (typeof record['stack'] === 'string' && line['error.stack_trace'] === undefined) {
+    if (
+      typeof record['stack'] === 'string' &&
+      line['error.stack_trace'] === undefined
+    ) {
       line['error.stack_trace'] = record['stack'];
       delete line['stack'];
     }
@@ -68,8 +75,10 @@ export function errorFields(error: Error): Record<string, unknown> {
   };
   if (error.stack) fields['error.stack_trace'] = error.stack;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' || typeof code === 'number') fields['error.code'] = String(code);
-  if (error.cause instanceof Error) fields['error.cause'] = `${error.cause.name}: ${error.cause.message}`;
+  if (typeof code === 'string' || typeof code === 'number')
+    fields['error.code'] = String(code);
+  if (error.cause instanceof Error)
+    fields['error.cause'] = `${error.cause.name}: ${error.cause.message}`;
   return fields;
 }
 

@@ -2,14 +2,24 @@ import { createCapturedLogger } from '../testing';
 import { createFastifyLogger } from './fastify-logger';
 
 describe('createFastifyLogger', () => {
-  it("when Fastify logs pino-style with req, res, reqId and responseTime, then they become ECS fields", async () => {
+  it('when Fastify logs pino-style with req, res, reqId and responseTime, then they become ECS fields', async () => {
     const { logger, lines, flush } = createCapturedLogger('svc', 'info');
     const log = createFastifyLogger(logger);
 
-    log.child({ reqId: 'r-1' }).info(
-      { req: { method: 'GET', url: '/v1/x?token=secret', headers: { cookie: 'c' } }, res: { statusCode: 200 }, responseTime: 1.5 },
-      'request completed',
-    );
+    log
+      .child({ reqId: 'r-1' })
+      .info(
+        {
+          req: {
+            method: 'GET',
+            url: '/v1/x?token=secret',
+            headers: { cookie: 'c' },
+          },
+          res: { statusCode: 200 },
+          responseTime: 1.5,
+        },
+        'request completed',
+      );
     await flush();
 
     const [line] = lines();
@@ -32,7 +42,11 @@ describe('createFastifyLogger', () => {
     createFastifyLogger(logger).error(new Error('db down'));
     await flush();
 
-    expect(lines()[0]).toMatchObject({ message: 'db down', 'error.message': 'db down', 'log.level': 'error' });
+    expect(lines()[0]).toMatchObject({
+      message: 'db down',
+      'error.message': 'db down',
+      'log.level': 'error',
+    });
   });
 
   it('when a message has printf arguments, then they are interpolated', async () => {
@@ -62,7 +76,16 @@ describe('createFastifyLogger', () => {
     const { logger } = createCapturedLogger();
     const log = createFastifyLogger(logger);
 
-    for (const method of ['info', 'error', 'debug', 'fatal', 'warn', 'trace', 'child', 'silent'] as const) {
+    for (const method of [
+      'info',
+      'error',
+      'debug',
+      'fatal',
+      'warn',
+      'trace',
+      'child',
+      'silent',
+    ] as const) {
       expect(typeof log[method]).toBe('function');
     }
   });

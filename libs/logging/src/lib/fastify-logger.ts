@@ -1,6 +1,11 @@
 import { format } from 'node:util';
 import type { FastifyBaseLogger } from 'fastify';
-import { LOG_LEVELS, type LogLevel, type LogLevelSetting, type Logger } from './create-logger';
+import {
+  LOG_LEVELS,
+  type LogLevel,
+  type LogLevelSetting,
+  type Logger,
+} from './create-logger';
 
 type Fields = Record<string, unknown>;
 
@@ -19,17 +24,21 @@ function toEcsFields(source: Fields): Fields {
       case 'req': {
         // Never serialise the request object: it is huge, cyclic and holds headers (cookies, tokens).
         const req = value as { method?: unknown; url?: unknown } | undefined;
-        if (typeof req?.method === 'string') fields['http.request.method'] = req.method;
-        if (typeof req?.url === 'string') fields['url.path'] = req.url.split('?', 1)[0];
+        if (typeof req?.method === 'string')
+          fields['http.request.method'] = req.method;
+        if (typeof req?.url === 'string')
+          fields['url.path'] = req.url.split('?', 1)[0];
         break;
       }
       case 'res': {
         const res = value as { statusCode?: unknown } | undefined;
-        if (typeof res?.statusCode === 'number') fields['http.response.status_code'] = res.statusCode;
+        if (typeof res?.statusCode === 'number')
+          fields['http.response.status_code'] = res.statusCode;
         break;
       }
       case 'responseTime':
-        if (typeof value === 'number') fields['event.duration'] = Math.round(value * 1e6);
+        if (typeof value === 'number')
+          fields['event.duration'] = Math.round(value * 1e6);
         break;
       default:
         fields[key] = value;
@@ -82,7 +91,8 @@ function build(target: Logger, state: AdapterState): FastifyBaseLogger {
       return state.level;
     },
     set level(value: string) {
-      if (value === 'silent' || value in LOG_LEVELS) state.level = value as LogLevelSetting;
+      if (value === 'silent' || value in LOG_LEVELS)
+        state.level = value as LogLevelSetting;
     },
     fatal: method('fatal'),
     error: method('error'),
@@ -93,10 +103,13 @@ function build(target: Logger, state: AdapterState): FastifyBaseLogger {
     silent: () => undefined,
     child(bindings: Fields, options?: { level?: string }): FastifyBaseLogger {
       const childLevel =
-        options?.level && (options.level === 'silent' || options.level in LOG_LEVELS)
+        options?.level &&
+        (options.level === 'silent' || options.level in LOG_LEVELS)
           ? (options.level as LogLevelSetting)
           : state.level;
-      return build(target.child(toEcsFields(bindings ?? {})), { level: childLevel });
+      return build(target.child(toEcsFields(bindings ?? {})), {
+        level: childLevel,
+      });
     },
   };
   return adapter as unknown as FastifyBaseLogger;
@@ -108,6 +121,8 @@ function build(target: Logger, state: AdapterState): FastifyBaseLogger {
  * logger's; a child may lower or raise it (Fastify's per-route `logLevel`).
  */
 export function createFastifyLogger(logger: Logger): FastifyBaseLogger {
-  const level: LogLevelSetting = logger.silent ? 'silent' : (logger.level as LogLevelSetting);
+  const level: LogLevelSetting = logger.silent
+    ? 'silent'
+    : (logger.level as LogLevelSetting);
   return build(logger, { level });
 }

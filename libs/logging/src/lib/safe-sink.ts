@@ -58,14 +58,22 @@ export class SafeSink extends Writable {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 16 * 1024 * 1024;
   }
 
-  override _write(chunk: unknown, _encoding: BufferEncoding, callback: () => void): void {
+  override _write(
+    chunk: unknown,
+    _encoding: BufferEncoding,
+    callback: () => void,
+  ): void {
     this.deliver(chunk as string | Uint8Array);
     callback();
   }
 
   private deliver(chunk: string | Uint8Array): void {
     const destination = this.destination;
-    if (this.state.broken || destination.destroyed || destination.writableEnded) {
+    if (
+      this.state.broken ||
+      destination.destroyed ||
+      destination.writableEnded
+    ) {
       this.dropped += 1;
       return;
     }

@@ -1,9 +1,17 @@
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The route label of a request that matched no route (404s, scanners). */
 export const UNMATCHED_ROUTE = '__unmatched__';
 
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+]);
 
 export type HttpLabel = 'route' | 'method' | 'status_code';
 
@@ -14,7 +22,15 @@ export interface Metrics {
   httpRequestDuration: Histogram<HttpLabel>;
   /** Records one finished request. `route` is the route template, or undefined when none matched. */
   observeHttpRequest(request: HttpObservation): void;
+  /**
+   * Adds `service_ready{check}` (1 passing, 0 failing), filled at scrape time
+   * by running `probe`: alerts see the same checks as /readyz.
+   */
+  trackReadiness(probe: ReadinessProbe): void;
 }
+
+/** Each check's name and whether it passed. */
+export type ReadinessProbe = () => Promise<Record<string, boolean>>;
 
 export interface HttpObservation {
   route: string | undefined;
@@ -46,12 +62,31 @@ export function createMetrics(options: CreateMetricsOptions): Metrics {
     name: 'http_server_request_duration_seconds',
     help: 'Duration of HTTP server requests, by route template, method and status code.',
     labelNames: ['route', 'method', 'status_code'],
-    buckets: options.buckets ?? [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    buckets: options.buckets ?? [
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ],
     registers: [registry],
   });
+  let readiness: Gauge<'check'> | undefined;
   return {
     registry,
     httpRequestDuration,
+    trackReadiness(probe) {
+      if (readiness)
+        throw new Error('trackReadiness was already called for this registry');
+      readiness = new Gauge<'check'>({
+        name: 'service_ready',
+        help: 'Whether each readiness check passes (1) or fails (0), checked at scrape time.',
+        labelNames: ['check'],
+        registers: [registry],
+        async collect() {
+          const results = await probe();
+          this.reset();
+          for (const [check, ok] of Object.entries(results))
+            this.set({ check }, ok ? 1 : 0);
+        },
+      });
+    },
     observeHttpRequest({ route, method, statusCode, durationSeconds }) {
       httpRequestDuration.observe(
         {

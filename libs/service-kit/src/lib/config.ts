@@ -1,18 +1,46 @@
 import { readFileSync } from 'node:fs';
-import { Type, type Static, type TObject, type TProperties, type TSchema } from 'typebox';
+import {
+  Type,
+  type Static,
+  type TObject,
+  type TProperties,
+  type TSchema,
+} from 'typebox';
 import { Value } from 'typebox/value';
 
 /** The environments a service knows; anything but development and test is held to production rules. */
-export const APP_ENVS = ['development', 'test', 'staging', 'production'] as const;
+export const APP_ENVS = [
+  'development',
+  'test',
+  'staging',
+  'production',
+] as const;
 export type AppEnv = (typeof APP_ENVS)[number];
 const RELAXED_ENVS: readonly string[] = ['development', 'test'];
 
 /** Marks a string key as a secret: never echoed in errors, and placeholders are refused outside development/test. */
 export const SECRET = 'x-secret';
 
+/** Marks a key whose value is never echoed in errors (URLs with credentials). */
+export const SENSITIVE = 'x-sensitive';
+
 /** A secret string key. Outside development and test it must be at least `minLength` (32) characters and no placeholder. */
-export function secretString(options: { minLength?: number; description?: string } = {}) {
-  return Type.String({ minLength: 1, ...options, [SECRET]: options.minLength ?? 32 });
+export function secretString(
+  options: { minLength?: number; description?: string } = {},
+) {
+  return Type.String({
+    minLength: 1,
+    ...options,
+    [SECRET]: options.minLength ?? 32,
+    [SENSITIVE]: true,
+  });
+}
+
+/** A string key whose value may hold credentials (a database URL): checked by the schema, never echoed. */
+export function sensitiveString(
+  options: { pattern?: string; minLength?: number; description?: string } = {},
+) {
+  return Type.String({ minLength: 1, ...options, [SENSITIVE]: true });
 }
 
 const PLACEHOLDER_WORDS = [
@@ -30,11 +58,16 @@ const PLACEHOLDER_WORDS = [
 ];
 
 /** Why `value` is not acceptable as a production secret, or undefined when it is. */
-export function placeholderReason(value: string, minLength = 32): string | undefined {
+export function placeholderReason(
+  value: string,
+  minLength = 32,
+): string | undefined {
   const lower = value.toLowerCase();
   // The matched word is not named: for "changeme" it would be the secret itself.
-  if (PLACEHOLDER_WORDS.some((w) => lower.includes(w))) return 'looks like a placeholder';
-  if (value.length < minLength) return `is shorter than ${minLength} characters`;
+  if (PLACEHOLDER_WORDS.some((w) => lower.includes(w)))
+    return 'looks like a placeholder';
+  if (value.length < minLength)
+    return `is shorter than ${minLength} characters`;
   if (new Set(value).size < 8) return 'has too few distinct characters';
   return undefined;
 }
@@ -60,18 +93,43 @@ export const baseConfigSchema = Type.Object({
   ),
   // Unset means production: forgetting it must never relax the checks.
   APP_ENV: Type.Union(
-    [Type.Literal('development'), Type.Literal('test'), Type.Literal('staging'), Type.Literal('production')],
+    [
+      Type.Literal('development'),
+      Type.Literal('test'),
+      Type.Literal('staging'),
+      Type.Literal('production'),
+    ],
     { default: 'production' },
   ),
-  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 120_000,
+    default: 10_000,
+  }),
   /** Largest accepted request body, in bytes. */
-  BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),
+  BODY_LIMIT: Type.Integer({
+    minimum: 1024,
+    maximum: 100 * 1024 * 1024,
+    default: 1024 * 1024,
+  }),
   /** Longest a request may take to arrive, in ms (Fastify requestTimeout; 0 = none). */
-  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 30_000 }),
+  REQUEST_TIMEOUT_MS: Type.Integer({
+    minimum: 0,
+    maximum: 600_000,
+    default: 30_000,
+  }),
   /** Keep-alive idle timeout; above the proxy's so the proxy closes first and never reuses a dead socket. */
-  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 72_000 }),
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 600_000,
+    default: 72_000,
+  }),
   /** Default timeout of each readiness check, in ms. */
-  HEALTH_CHECK_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 2_000 }),
+  HEALTH_CHECK_TIMEOUT_MS: Type.Integer({
+    minimum: 50,
+    maximum: 60_000,
+    default: 2_000,
+  }),
   /**
    * Which proxies to trust for X-Forwarded-*: "false", "true", a hop count, or
    * a comma-separated list of addresses/CIDRs (Fastify trustProxy).
@@ -114,13 +172,25 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 function convert(schema: TSchema, value: string): unknown {
   const type = (schema as { type?: unknown }).type;
   if (type === 'integer' && INTEGER.test(value)) return Number(value);
-  if (type === 'number' && DECIMAL.test(value) && Number.isFinite(Number(value))) return Number(value);
+  if (
+    type === 'number' &&
+    DECIMAL.test(value) &&
+    Number.isFinite(Number(value))
+  )
+    return Number(value);
   if (type === 'boolean') {
     const lower = value.toLowerCase();
     if (lower === 'true' || lower === '1') return true;
     if (lower === 'false' || lower === '0') return false;
   }
   return value;
+}
+
+/** The allowed values of a union of literals (an enum-like key), for a readable message. */
+function literalChoices(schema: TSchema): string[] | undefined {
+  const anyOf = (schema as { anyOf?: { const?: unknown }[] }).anyOf;
+  if (!anyOf || !anyOf.every((s) => s.const !== undefined)) return undefined;
+  return anyOf.map((s) => String(s.const));
 }
 
 function secretMinLength(schema: TSchema): number | undefined {
@@ -140,7 +210,8 @@ export function loadConfig<T extends TObject<TProperties>>(
   env: Env = process.env,
   options: LoadConfigOptions = {},
 ): Static<T> {
-  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const readFile =
+    options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   const problems: { key: string; problem: string }[] = [];
   const raw: Record<string, string> = {};
 
@@ -150,7 +221,10 @@ export function loadConfig<T extends TObject<TProperties>>(
     const file = env[fileKey];
     if (file !== undefined && file !== '') {
       if (direct !== undefined && direct !== '') {
-        problems.push({ key, problem: `set either ${key} or ${fileKey}, not both` });
+        problems.push({
+          key,
+          problem: `set either ${key} or ${fileKey}, not both`,
+        });
         continue;
       }
       try {
@@ -167,35 +241,53 @@ export function loadConfig<T extends TObject<TProperties>>(
 
   // APP_ENV decides how strict the secret checks are, so it is read first;
   // NODE_ENV stands in for it when only that is set.
-  if (raw['APP_ENV'] === undefined && 'APP_ENV' in schema.properties && env['NODE_ENV']) {
-    if ((APP_ENVS as readonly string[]).includes(env['NODE_ENV'])) raw['APP_ENV'] = env['NODE_ENV'];
+  if (
+    raw['APP_ENV'] === undefined &&
+    'APP_ENV' in schema.properties &&
+    env['NODE_ENV']
+  ) {
+    if ((APP_ENVS as readonly string[]).includes(env['NODE_ENV']))
+      raw['APP_ENV'] = env['NODE_ENV'];
   }
   const appEnv = raw['APP_ENV'] ?? 'production';
   const relaxed = RELAXED_ENVS.includes(appEnv);
 
   const required = new Set(schema.required ?? []);
   const result: Record<string, unknown> = {};
-  for (const [key, property] of Object.entries(schema.properties) as [string, TSchema][]) {
+  for (const [key, property] of Object.entries(schema.properties) as [
+    string,
+    TSchema,
+  ][]) {
     if (problems.some((p) => p.key === key)) continue;
     const value = raw[key];
     const minLength = secretMinLength(property);
     if (value === undefined) {
       const fallback = (property as { default?: unknown }).default;
       if (fallback !== undefined) result[key] = Value.Clone(fallback);
-      else if (required.has(key)) problems.push({ key, problem: 'is required but not set' });
+      else if (required.has(key))
+        problems.push({ key, problem: 'is required but not set' });
       continue;
     }
     const converted = convert(property, value);
     if (!Value.Check(property, converted)) {
       const [first] = Value.Errors(property, converted);
-      const shown = minLength === undefined ? ` (got ${describeValue(value)})` : '';
-      problems.push({ key, problem: `${first?.message ?? 'is invalid'}${shown}` });
+      const choices = literalChoices(property);
+      const sensitive =
+        (property as Record<string, unknown>)[SENSITIVE] === true;
+      const shown = sensitive ? '' : ` (got ${describeValue(value)})`;
+      const message = choices
+        ? `must be one of ${choices.join(', ')}`
+        : (first?.message ?? 'is invalid');
+      problems.push({ key, problem: `${message}${shown}` });
       continue;
     }
     if (minLength !== undefined && !relaxed && typeof converted === 'string') {
       const reason = placeholderReason(converted, minLength);
       if (reason) {
-        problems.push({ key, problem: `${reason}; refused when APP_ENV=${appEnv}` });
+        problems.push({
+          key,
+          problem: `${reason}; refused when APP_ENV=${appEnv}`,
+        });
         continue;
       }
     }

@@ -14,7 +14,11 @@ const config = {
 
 function build() {
   const captured = createCapturedLogger('kit-test', 'debug');
-  const app = createServer({ serviceName: 'kit-test', config, logger: captured.logger });
+  const app = createServer({
+    serviceName: 'kit-test',
+    config,
+    logger: captured.logger,
+  });
   return { app, ...captured };
 }
 
@@ -26,7 +30,10 @@ function withTransferRoute(app: KitInstance) {
         params: Type.Object({ accountId: Type.Integer({ minimum: 1 }) }),
         querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean()) }),
         body: Type.Object(
-          { amount: Type.Integer({ minimum: 1, maximum: 1_000_000 }), note: Type.Optional(Type.String()) },
+          {
+            amount: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+            note: Type.Optional(Type.String()),
+          },
           { additionalProperties: false },
         ),
       },
@@ -41,7 +48,11 @@ function withTransferRoute(app: KitInstance) {
     throw new Error('connection string postgres://user:hunter2@db leaked');
   });
   app.get('/conflict', async () => {
-    throw new AppError(409, 'ACCOUNT_EXISTS', 'An account with this e-mail already exists');
+    throw new AppError(
+      409,
+      'ACCOUNT_EXISTS',
+      'An account with this e-mail already exists',
+    );
   });
 }
 
@@ -54,7 +65,11 @@ describe('createServer', () => {
   afterEach(() => ctx.app.close());
 
   it('when x-request-id is a valid token, then it is echoed and used as trace.id in the request log line', async () => {
-    const response = await ctx.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'abc-123.X_y' } });
+    const response = await ctx.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'abc-123.X_y' },
+    });
     await ctx.flush();
 
     expect(response.headers['x-request-id']).toBe('abc-123.X_y');
@@ -72,14 +87,22 @@ describe('createServer', () => {
   it.each(['a'.repeat(129), 'has space', 'inject\nline', ''])(
     'when x-request-id is %p, then a fresh UUID replaces it',
     async (header) => {
-      const response = await ctx.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': header } });
+      const response = await ctx.app.inject({
+        method: 'GET',
+        url: '/healthz',
+        headers: { 'x-request-id': header },
+      });
 
       expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     },
   );
 
   it('when a route answers, then the request log line is at info with the route template, not the raw URL', async () => {
-    await ctx.app.inject({ method: 'POST', url: '/transfers/42?dryRun=true', payload: { amount: 5 } });
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/transfers/42?dryRun=true',
+      payload: { amount: 5 },
+    });
     await ctx.flush();
 
     const line = ctx.lines().find((l) => l['message'] === 'request completed');
@@ -92,7 +115,11 @@ describe('createServer', () => {
   });
 
   it('when querystring and params are strings on the wire, then they are coerced', async () => {
-    const response = await ctx.app.inject({ method: 'POST', url: '/transfers/42?dryRun=true', payload: { amount: 5 } });
+    const response = await ctx.app.inject({
+      method: 'POST',
+      url: '/transfers/42?dryRun=true',
+      payload: { amount: 5 },
+    });
 
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ accountId: 42, amount: 5, dryRun: true });
@@ -103,23 +130,27 @@ describe('createServer', () => {
     ['a float', { amount: 5.5 }],
     ['an unknown property', { amount: 5, admin: true }],
     ['a huge exponent', '{"amount": 1e400}'],
-  ])('when the body has %s, then it is rejected with 400 VALIDATION_FAILED and field details', async (_label, payload) => {
-    const response = await ctx.app.inject({
-      method: 'POST',
-      url: '/transfers/42',
-      headers: { 'content-type': 'application/json' },
-      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-    });
+  ])(
+    'when the body has %s, then it is rejected with 400 VALIDATION_FAILED and field details',
+    async (_label, payload) => {
+      const response = await ctx.app.inject({
+        method: 'POST',
+        url: '/transfers/42',
+        headers: { 'content-type': 'application/json' },
+        payload:
+          typeof payload === 'string' ? payload : JSON.stringify(payload),
+      });
 
-    expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({
-      statusCode: 400,
-      code: 'VALIDATION_FAILED',
-      error: 'Bad Request',
-      requestId: response.headers['x-request-id'],
-    });
-    expect(response.json().details[0].field).toMatch(/^body/);
-  });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({
+        statusCode: 400,
+        code: 'VALIDATION_FAILED',
+        error: 'Bad Request',
+        requestId: response.headers['x-request-id'],
+      });
+      expect(response.json().details[0].field).toMatch(/^body/);
+    },
+  );
 
   it('when the body is malformed JSON, then 400 INVALID_JSON with a clear message', async () => {
     const response = await ctx.app.inject({
@@ -130,7 +161,10 @@ describe('createServer', () => {
     });
 
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ code: 'INVALID_JSON', message: 'The request body is not valid JSON' });
+    expect(response.json()).toMatchObject({
+      code: 'INVALID_JSON',
+      message: 'The request body is not valid JSON',
+    });
   });
 
   it('when the body has a __proto__ key, then it is refused as invalid JSON', async () => {
@@ -169,17 +203,28 @@ describe('createServer', () => {
   });
 
   it('when no route matches, then 404 NOT_FOUND and the metric route label is __unmatched__', async () => {
-    const response = await ctx.app.inject({ method: 'GET', url: '/wp-admin/setup.php?x=1' });
+    const response = await ctx.app.inject({
+      method: 'GET',
+      url: '/wp-admin/setup.php?x=1',
+    });
     const metrics = await ctx.app.inject({ method: 'GET', url: '/metrics' });
 
     expect(response.statusCode).toBe(404);
-    expect(response.json()).toMatchObject({ code: 'NOT_FOUND', error: 'Not Found', requestId: response.headers['x-request-id'] });
+    expect(response.json()).toMatchObject({
+      code: 'NOT_FOUND',
+      error: 'Not Found',
+      requestId: response.headers['x-request-id'],
+    });
     expect(metrics.body).toContain('route="__unmatched__"');
     expect(metrics.body).not.toContain('wp-admin');
   });
 
   it('when a handler throws, then 500 hides the cause from the client and logs it with the request id', async () => {
-    const response = await ctx.app.inject({ method: 'GET', url: '/boom', headers: { 'x-request-id': 'req-500' } });
+    const response = await ctx.app.inject({
+      method: 'GET',
+      url: '/boom',
+      headers: { 'x-request-id': 'req-500' },
+    });
     await ctx.flush();
 
     expect(response.statusCode).toBe(500);
@@ -187,12 +232,16 @@ describe('createServer', () => {
       statusCode: 500,
       code: 'INTERNAL_ERROR',
       error: 'Internal Server Error',
-      message: 'An unexpected error occurred; quote the requestId when reporting it',
+      message:
+        'An unexpected error occurred; quote the requestId when reporting it',
       requestId: 'req-500',
     });
     expect(response.body).not.toContain('hunter2');
     const logged = ctx.lines().find((l) => l['log.level'] === 'error');
-    expect(logged).toMatchObject({ 'trace.id': 'req-500', 'error.message': expect.stringContaining('hunter2') });
+    expect(logged).toMatchObject({
+      'trace.id': 'req-500',
+      'error.message': expect.stringContaining('hunter2'),
+    });
     expect(logged?.['error.stack_trace']).toContain('create-server.spec');
   });
 
@@ -200,11 +249,18 @@ describe('createServer', () => {
     const response = await ctx.app.inject({ method: 'GET', url: '/conflict' });
 
     expect(response.statusCode).toBe(409);
-    expect(response.json()).toMatchObject({ code: 'ACCOUNT_EXISTS', error: 'Conflict' });
+    expect(response.json()).toMatchObject({
+      code: 'ACCOUNT_EXISTS',
+      error: 'Conflict',
+    });
   });
 
   it('when a request was served, then /metrics shows it under its route template', async () => {
-    await ctx.app.inject({ method: 'POST', url: '/transfers/7', payload: { amount: 1 } });
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/transfers/7',
+      payload: { amount: 1 },
+    });
     const response = await ctx.app.inject({ method: 'GET', url: '/metrics' });
 
     expect(response.headers['content-type']).toContain('text/plain');
@@ -227,7 +283,10 @@ describe('createServer', () => {
     const response = await ctx.app.inject({ method: 'GET', url: '/readyz' });
 
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ok', checks: { db: 'ok', broker: 'ok' } });
+    expect(response.json()).toEqual({
+      status: 'ok',
+      checks: { db: 'ok', broker: 'ok' },
+    });
   });
 
   it('when a check fails or hangs, then /readyz is 503 naming it, and the signal of the hung one is aborted', async () => {
@@ -246,7 +305,11 @@ describe('createServer', () => {
     expect(response.statusCode).toBe(503);
     expect(response.json()).toEqual({
       status: 'unavailable',
-      checks: { db: 'error: connect ECONNREFUSED 127.0.0.1:1', broker: 'timeout', cache: 'ok' },
+      checks: {
+        db: 'error: connect ECONNREFUSED 127.0.0.1:1',
+        broker: 'timeout',
+        cache: 'ok',
+      },
     });
     expect(aborted).toBe(true);
   });
@@ -265,6 +328,8 @@ describe('createServer', () => {
   it('when a check name is registered twice, then registration throws', () => {
     ctx.app.health.register('db', async () => undefined);
 
-    expect(() => ctx.app.health.register('db', async () => undefined)).toThrow(/already registered/);
+    expect(() => ctx.app.health.register('db', async () => undefined)).toThrow(
+      /already registered/,
+    );
   });
 });

@@ -8,7 +8,11 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { createFastifyLogger, createLogger, type Logger } from '@flotilla/logging';
+import {
+  createFastifyLogger,
+  createLogger,
+  type Logger,
+} from '@flotilla/logging';
 import { createMetrics, type Metrics } from '@flotilla/metrics';
 import type { BaseConfig } from './config';
 import { errorHandler, notFoundHandler } from './errors';
@@ -80,13 +84,18 @@ export function parseTrustProxy(value: string): boolean | string {
  */
 export function createServer(options: CreateServerOptions): KitInstance {
   const { config, serviceName } = options;
-  const logger = options.logger ?? createLogger({ service: serviceName, level: config.LOG_LEVEL });
+  const logger =
+    options.logger ??
+    createLogger({ service: serviceName, level: config.LOG_LEVEL });
   const metrics = options.metrics ?? createMetrics({ service: serviceName });
 
   const app = Fastify({
     loggerInstance: createFastifyLogger(logger),
     // One line per request is written by the onResponse hook below, with the route template.
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'reqId',
+    }),
     requestIdHeader: false,
     genReqId,
     bodyLimit: config.BODY_LIMIT,
@@ -103,6 +112,12 @@ export function createServer(options: CreateServerOptions): KitInstance {
   const health = createHealthRegistry(config.HEALTH_CHECK_TIMEOUT_MS);
   app.decorate('metrics', metrics);
   app.decorate('health', health);
+  metrics.trackReadiness(async () => {
+    const { checks } = await health.run();
+    return Object.fromEntries(
+      Object.entries(checks).map(([name, result]) => [name, result === 'ok']),
+    );
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
@@ -147,13 +162,17 @@ export function createServer(options: CreateServerOptions): KitInstance {
     '/readyz',
     {
       config: quiet,
-      schema: { response: { 200: readyzResponseSchema, 503: readyzResponseSchema } },
+      schema: {
+        response: { 200: readyzResponseSchema, 503: readyzResponseSchema },
+      },
     },
     async (request, reply) => {
       const result = await health.run();
       if (!result.ok) {
         request.log.warn({ checks: result.checks }, 'readiness check failed');
-        return reply.code(503).send({ status: 'unavailable', checks: result.checks });
+        return reply
+          .code(503)
+          .send({ status: 'unavailable', checks: result.checks });
       }
       return { status: 'ok' as const, checks: result.checks };
     },

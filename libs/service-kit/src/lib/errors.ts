@@ -45,7 +45,10 @@ const CODE_BY_STATUS: Record<number, string> = {
 };
 
 /** Fastify's own client errors, rewritten into this API's codes and plainer words. */
-const FASTIFY_CODES: Record<string, { statusCode: number; code: string; message: string }> = {
+const FASTIFY_CODES: Record<
+  string,
+  { statusCode: number; code: string; message: string }
+> = {
   FST_ERR_CTP_INVALID_JSON_BODY: {
     statusCode: 400,
     code: 'INVALID_JSON',
@@ -80,8 +83,16 @@ function reason(statusCode: number): string {
 }
 
 /** Maps any thrown value to the response body. Internals of 5xx never reach the client. */
-export function toErrorResponse(error: unknown, requestId: string): ErrorResponse {
-  const build = (statusCode: number, code: string, message: string, details?: ErrorDetail[]) => ({
+export function toErrorResponse(
+  error: unknown,
+  requestId: string,
+): ErrorResponse {
+  const build = (
+    statusCode: number,
+    code: string,
+    message: string,
+    details?: ErrorDetail[],
+  ) => ({
     statusCode,
     code,
     error: reason(statusCode),
@@ -90,8 +101,13 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
     ...(details && details.length > 0 ? { details } : {}),
   });
 
-  if (error instanceof AppError && error.statusCode >= 400 && error.statusCode < 600) {
-    if (error.statusCode < 500) return build(error.statusCode, error.code, error.message, error.details);
+  if (
+    error instanceof AppError &&
+    error.statusCode >= 400 &&
+    error.statusCode < 600
+  ) {
+    if (error.statusCode < 500)
+      return build(error.statusCode, error.code, error.message, error.details);
     return build(error.statusCode, error.code, reason(error.statusCode));
   }
 
@@ -102,10 +118,17 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
       field: `${part}${issue.instancePath ?? ''}`,
       message: issue.message ?? 'is invalid',
     }));
-    return build(400, 'VALIDATION_FAILED', fastifyError.message ?? 'The request is invalid', details);
+    return build(
+      400,
+      'VALIDATION_FAILED',
+      fastifyError.message ?? 'The request is invalid',
+      details,
+    );
   }
 
-  const known = fastifyError?.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  const known = fastifyError?.code
+    ? FASTIFY_CODES[fastifyError.code]
+    : undefined;
   if (known) return build(known.statusCode, known.code, known.message);
 
   const statusCode = fastifyError?.statusCode;
@@ -123,20 +146,41 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
     );
   }
   if (statusCode === 503) {
-    return build(503, 'SERVICE_UNAVAILABLE', 'The service is temporarily unavailable; retry later');
+    return build(
+      503,
+      'SERVICE_UNAVAILABLE',
+      'The service is temporarily unavailable; retry later',
+    );
   }
-  return build(500, 'INTERNAL_ERROR', 'An unexpected error occurred; quote the requestId when reporting it');
+  return build(
+    500,
+    'INTERNAL_ERROR',
+    'An unexpected error occurred; quote the requestId when reporting it',
+  );
 }
 
 /** The one error handler (set by createServer on the root instance). */
-export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+export function errorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
   const body = toErrorResponse(error, request.id);
   if (body.statusCode >= 500) {
-    request.log.error({ err: error, 'http.response.status_code': body.statusCode }, 'request failed');
+    request.log.error(
+      { err: error, 'http.response.status_code': body.statusCode },
+      'request failed',
+    );
   } else {
-    request.log.debug({ 'error.code': body.code, 'error.message': body.message }, 'request rejected');
+    request.log.debug(
+      { 'error.code': body.code, 'error.message': body.message },
+      'request rejected',
+    );
   }
-  return reply.code(body.statusCode).type('application/json; charset=utf-8').send(body);
+  return reply
+    .code(body.statusCode)
+    .type('application/json; charset=utf-8')
+    .send(body);
 }
 
 /** Unknown routes: the same body shape, and no echo of the raw URL beyond its path. */

@@ -12,5 +12,7 @@ const VALID_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 export function genReqId(req: Pick<IncomingMessage, 'headers'>): string {
   const header = req.headers[REQUEST_ID_HEADER];
   const value = Array.isArray(header) ? header[0] : header;
-  return value !== undefined && VALID_REQUEST_ID.test(value) ? value : randomUUID();
+  return value !== undefined && VALID_REQUEST_ID.test(value)
+    ? value
+    : randomUUID();
 }

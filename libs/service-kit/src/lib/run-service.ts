@@ -8,8 +8,14 @@ export interface Listenable {
 
 /** The process surface runService touches; injectable so its logic is unit-testable. */
 export interface ServiceProcess {
-  on(event: 'SIGTERM' | 'SIGINT', listener: (signal: NodeJS.Signals) => void): unknown;
-  on(event: 'uncaughtException' | 'unhandledRejection', listener: (error: unknown) => void): unknown;
+  on(
+    event: 'SIGTERM' | 'SIGINT',
+    listener: (signal: NodeJS.Signals) => void,
+  ): unknown;
+  on(
+    event: 'uncaughtException' | 'unhandledRejection',
+    listener: (error: unknown) => void,
+  ): unknown;
   exit(code: number): void;
 }
 
@@ -30,7 +36,9 @@ export interface RunServiceOptions<App extends Listenable> {
  * than shutdownTimeoutMs. A second signal exits at once. A crash (uncaught
  * exception, unhandled rejection) takes the same path with exit code 1.
  */
-export async function runService<App extends Listenable>(options: RunServiceOptions<App>): Promise<App> {
+export async function runService<App extends Listenable>(
+  options: RunServiceOptions<App>,
+): Promise<App> {
   const { logger, shutdownTimeoutMs } = options;
   const proc: ServiceProcess = options.process ?? process;
   let app: App | undefined;
@@ -43,14 +51,21 @@ export async function runService<App extends Listenable>(options: RunServiceOpti
 
   const shutdown = (reason: string, exitCode: number) => {
     if (stopping) {
-      logger.warn('second shutdown request; exiting now', { 'event.reason': reason });
+      logger.warn('second shutdown request; exiting now', {
+        'event.reason': reason,
+      });
       proc.exit(exitCode === 0 ? 1 : exitCode);
       return;
     }
     stopping = true;
-    logger.info('shutting down', { 'event.reason': reason, 'event.timeout_ms': shutdownTimeoutMs });
+    logger.info('shutting down', {
+      'event.reason': reason,
+      'event.timeout_ms': shutdownTimeoutMs,
+    });
     const timer = setTimeout(() => {
-      logger.error('shutdown did not finish in time; exiting', { 'event.timeout_ms': shutdownTimeoutMs });
+      logger.error('shutdown did not finish in time; exiting', {
+        'event.timeout_ms': shutdownTimeoutMs,
+      });
       exit(1);
     }, shutdownTimeoutMs);
     const closing = app ? app.close() : Promise.resolve();
@@ -85,7 +100,10 @@ export async function runService<App extends Listenable>(options: RunServiceOpti
       await app.close();
       return app;
     }
-    const address = await app.listen({ host: options.host, port: options.port });
+    const address = await app.listen({
+      host: options.host,
+      port: options.port,
+    });
     logger.info('listening', { 'url.full': address });
     return app;
   } catch (error) {

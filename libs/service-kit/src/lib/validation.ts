@@ -24,12 +24,22 @@ const shared: Options = {
 export const bodyAjvOptions: Options = { ...shared, coerceTypes: false };
 export const urlAjvOptions: Options = { ...shared, coerceTypes: 'array' };
 
-type HttpPart = 'body' | 'querystring' | 'params' | 'headers' | string | undefined;
+type HttpPart =
+  | 'body'
+  | 'querystring'
+  | 'params'
+  | 'headers'
+  | string
+  | undefined;
 
-function createAjv(options: Options, externalSchemas: Record<string, unknown>): Ajv {
+function createAjv(
+  options: Options,
+  externalSchemas: Record<string, unknown>,
+): Ajv {
   const ajv = new Ajv(options);
   addFormats(ajv);
-  for (const schema of Object.values(externalSchemas)) ajv.addSchema(schema as object);
+  for (const schema of Object.values(externalSchemas))
+    ajv.addSchema(schema as object);
   return ajv;
 }
 
@@ -51,5 +61,8 @@ export function buildValidator(externalSchemas: Record<string, unknown>) {
   const bodyAjv = createAjv(bodyAjvOptions, externalSchemas);
   const urlAjv = createAjv(urlAjvOptions, externalSchemas);
   return ({ schema, httpPart }: { schema: unknown; httpPart?: HttpPart }) =>
-    compileWith(httpPart === 'body' ? bodyAjv : urlAjv, schema as { $id?: string });
+    compileWith(
+      httpPart === 'body' ? bodyAjv : urlAjv,
+      schema as { $id?: string },
+    );
 }
