@@ -30,6 +30,7 @@ export default defineConfig(() => ({
     name: '@flotilla/web',
     watch: false,
     globals: true,
+    testTimeout: 20_000,
     environment: 'jsdom',
     setupFiles: ['./src/testing/setup-tests.ts'],
     include: ['{src,tests,build-plugins}/**/*.{test,spec}.{js,mjs,cjs,ts,mts,cts,jsx,tsx}'],

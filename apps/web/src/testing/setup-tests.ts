@@ -1,10 +1,13 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { browser } from '../lib/browser';
 import { resetSessionState } from '../lib/session';
 import { MockEventSource } from './mock-event-source';
 import { server } from './server';
+
+// CI shares two cores between builds and tests; the default 1 s makes findBy* flaky there.
+configure({ asyncUtilTimeout: 4000 });
 
 beforeAll(() => {
   server.listen({ onUnhandledRequest: 'error' });
