@@ -21,6 +21,7 @@ ES_URL=${ELASTICSEARCH_URL:-http://elasticsearch:9200}
 KIBANA_URL=${KIBANA_URL:-http://kibana:5601}
 DIR=${SETUP_DIR:-$(cd "$(dirname "$0")" && pwd)}
 WAIT_SECONDS=${SETUP_WAIT_SECONDS:-300}
+POLL_SECONDS=${SETUP_POLL_SECONDS:-3}
 
 log() { printf '[elk-setup] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -78,7 +79,7 @@ wait_for() { # wait_for WHAT URL
   log "waiting for $what at $url"
   until call GET "$url" "" >/dev/null 2>&1; do
     [ "$SECONDS" -lt "$deadline" ] || die "$what did not answer within ${WAIT_SECONDS}s"
-    sleep 3
+    sleep "$POLL_SECONDS"
   done
 }
 

@@ -11,3 +11,11 @@ export {
   type GrafanaLink,
 } from './lib/grafana';
 export { startPrometheus, type PrometheusProcess, type QueryResult } from './lib/prometheus-process';
+export {
+  kqlFields,
+  lineFields,
+  logstashFieldRefs,
+  logstashRenames,
+  mappedFields,
+  nginxJsonLogKeys,
+} from './lib/fields';
