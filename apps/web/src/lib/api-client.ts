@@ -24,6 +24,11 @@ export function apiUrl(path: string, query?: RequestOptions['query']): string {
   return url.toString();
 }
 
+/** EventSource only sends cookies cross-origin when asked to. */
+export function isCrossOriginApi(): boolean {
+  return new URL(apiUrl('/'), window.location.href).origin !== window.location.origin;
+}
+
 export function readCookie(name: string): string | undefined {
   for (const part of document.cookie.split(';')) {
     const [rawKey, ...rest] = part.trim().split('=');
@@ -47,7 +52,8 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
       method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      credentials: 'same-origin',
+      // Same-origin behind the gateway; 'include' also covers a separate API origin.
+      credentials: 'include',
       signal: options.signal,
     });
   } catch (cause) {

@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { browser } from '../../lib/browser';
 import { account } from '../../testing/data';
@@ -78,5 +78,31 @@ describe('Dashboard', () => {
     renderApp('/');
 
     await waitFor(() => expect(browser.assign).toHaveBeenCalledWith('/api/auth/login?returnTo=%2F'));
+  });
+
+  it('when a background check finds the session gone, then the unsent draft is kept and sign-in starts instead of the landing', async () => {
+    const view = renderApp('/');
+    await view.user.type(await screen.findByLabelText('Recipient email'), 'carol@example.com');
+    server.use(http.get('/api/me', () => errorResponse(401, 'UNAUTHORIZED', 'Not signed in')));
+
+    await act(() => view.queryClient.refetchQueries({ queryKey: ['me'] }));
+
+    expect(browser.assign).toHaveBeenCalledWith('/api/auth/login?returnTo=%2F');
+    expect(JSON.parse(window.sessionStorage.getItem('flotilla.draft.transfer') ?? 'null')).toMatchObject({
+      recipientEmail: 'carol@example.com',
+    });
+    expect(screen.queryByRole('link', { name: 'Sign in' })).not.toBeInTheDocument();
+  });
+
+  it('when a background refresh of the session fails, then the dashboard stays instead of an error page', async () => {
+    const view = renderApp('/');
+    await screen.findByRole('heading', { name: 'Balance' });
+    server.use(http.get('/api/me', () => HttpResponse.error()));
+
+    await act(() => view.queryClient.refetchQueries({ queryKey: ['me'] }).catch(() => undefined));
+
+    await waitFor(() => expect(view.queryClient.getQueryState(['me'])?.status).toBe('error'));
+    expect(screen.getByRole('heading', { name: 'Balance' })).toBeInTheDocument();
+    expect(screen.queryByText("We can't reach Flotilla right now")).not.toBeInTheDocument();
   });
 });

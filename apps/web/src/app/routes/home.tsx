@@ -12,7 +12,15 @@ export function HomeRoute() {
   const me = useMe();
   const location = useLocation();
 
-  if (me.isPending) return <Loading label="Loading…" />;
+  // Data first: a failed background refetch keeps the last answer on screen.
+  if (me.data) {
+    return (
+      <Suspense fallback={<Loading label="Loading your dashboard…" />}>
+        <Dashboard />
+      </Suspense>
+    );
+  }
+  if (me.data === null) return <Landing returnTo={location.pathname + location.search} />;
   if (me.isError) {
     return (
       <ErrorState
@@ -23,10 +31,5 @@ export function HomeRoute() {
       />
     );
   }
-  if (me.data === null) return <Landing returnTo={location.pathname + location.search} />;
-  return (
-    <Suspense fallback={<Loading label="Loading your dashboard…" />}>
-      <Dashboard />
-    </Suspense>
-  );
+  return <Loading label="Loading…" />;
 }

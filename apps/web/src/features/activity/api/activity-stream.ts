@@ -3,7 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { Value } from 'typebox/value';
 import { paths } from '../../../config/constants';
-import { apiUrl } from '../../../lib/api-client';
+import { apiUrl, isCrossOriginApi } from '../../../lib/api-client';
 import { backoffMs } from '../../../lib/query-client';
 import { accountQueryKey, setBalance } from '../../account/api/account';
 import { historyQueryKey } from '../../history/api/history';
@@ -55,7 +55,7 @@ export function useActivityStream(options: { reconnectDelay?: (attempt: number) 
     };
 
     const connect = () => {
-      const next = new EventSource(apiUrl(paths.activityStream));
+      const next = new EventSource(apiUrl(paths.activityStream), { withCredentials: isCrossOriginApi() });
       source = next;
       next.addEventListener('open', () => {
         attempt = 0;

@@ -4,6 +4,7 @@ import { paths } from '../../../config/constants';
 import { apiRequest } from '../../../lib/api-client';
 import { isApiError } from '../../../lib/api-error';
 import { browser } from '../../../lib/browser';
+import { handleSessionExpired } from '../../../lib/session';
 
 export const meQueryKey = ['me'] as const;
 
@@ -18,9 +19,22 @@ export async function getMe(signal?: AbortSignal): Promise<MeResponse | null> {
 }
 
 export function useMe() {
+  const queryClient = useQueryClient();
   return useQuery({
     queryKey: meQueryKey,
-    queryFn: ({ signal }) => getMe(signal),
+    queryFn: async ({ signal }) => {
+      const me = await getMe(signal);
+      const before = queryClient.getQueryData<MeResponse | null>(meQueryKey);
+      if (me === null && before) {
+        // Signed in a moment ago: the session expired (e.g. found on a refetch
+        // after the tab was idle). Decided here, while the dashboard and its
+        // drafts are still mounted, and the old answer is kept until the
+        // browser has left for sign-in, so nothing flashes or is lost.
+        handleSessionExpired();
+        return before;
+      }
+      return me;
+    },
     staleTime: 5 * 60_000,
   });
 }
