@@ -1,3 +1,4 @@
+import type { ActivityFeed } from '@flotilla/contracts';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { account, activityEvent } from '../../../testing/data';
@@ -80,5 +81,29 @@ describe('LiveActivity', () => {
     await within(balance()).findByText('€1,300.00');
     act(() => MockEventSource.latest().open());
     expect(screen.getByText('Live')).toBeInTheDocument();
+  });
+
+  it('when a new stream replaces one the browser gave up on, then events missed meanwhile are fetched after the last sequence', async () => {
+    const afters: (string | null)[] = [];
+    server.use(
+      http.get('/api/activity', ({ request }) => {
+        afters.push(new URL(request.url).searchParams.get('after'));
+        return HttpResponse.json<ActivityFeed>({
+          items: [activityEvent(42, { amount: 300, note: 'missed one' }, 101_550), activityEvent(41, {}, 101_250)],
+        });
+      }),
+    );
+    renderFeed();
+    act(() => MockEventSource.latest().open());
+    act(() => MockEventSource.latest().emit('activity', activityEvent(41, { note: 'seen live' }, 101_250), '41'));
+
+    act(() => MockEventSource.latest().fail());
+    await waitFor(() => expect(MockEventSource.instances).toHaveLength(2), { timeout: 3000 });
+    act(() => MockEventSource.latest().open());
+
+    const log = screen.getByRole('log');
+    expect(await within(log).findByText(/Received €3.00 from Bob Builder .*"missed one"/)).toBeInTheDocument();
+    expect(within(log).getAllByRole('listitem')).toHaveLength(2);
+    expect(afters).toEqual(['41']);
   });
 });
