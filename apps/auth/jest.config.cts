@@ -12,11 +12,15 @@ module.exports = {
   displayName: '@flotilla/auth',
   preset: '../../jest.preset.js',
   testEnvironment: 'node',
+  // Unit specs only (next to the code, no I/O); test/integration has its own config and target.
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
   transform: {
     '^.+\\.[cm]?[tj]s$': ['@swc/jest', swcJestConfig],
   },
-  // jose and oauth4webapi ship ESM only; Jest's CommonJS runtime needs them transpiled.
-  transformIgnorePatterns: ['/node_modules/(?!(cookie|typebox|jose|oauth4webapi)/)'],
+  // ESM-only packages (and @fastify/cookie's dynamic import of cookie@2) must be transpiled for Jest's CommonJS runtime.
+  transformIgnorePatterns: [
+    '/node_modules/(?!(cookie|typebox|jose|oauth4webapi|@fastify/cookie)/)',
+  ],
   moduleFileExtensions: ['ts', 'js', 'html'],
   coverageDirectory: 'test-output/jest/coverage',
 };

@@ -1,5 +1,8 @@
 import { Type, type Static } from 'typebox';
-import { baseConfigSchema, sensitiveString } from '@flotilla/service-kit';
+import { baseConfigSchema, secretString, sensitiveString } from '@flotilla/service-kit';
+
+const seconds = (options: { default: number; minimum: number; maximum: number; description: string }) =>
+  Type.Integer(options);
 
 /** Everything the auth service reads from its environment; nothing else reads process.env. */
 export const authConfigSchema = Type.Object({
@@ -10,6 +13,78 @@ export const authConfigSchema = Type.Object({
     description: 'PostgreSQL URL of the auth database',
   }),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+
+  ISSUER: Type.String({
+    pattern: '^https?://[^/?#\\s]+(/[A-Za-z0-9._~-]+)*$',
+    default: 'http://localhost:3001',
+    description: 'Public base URL and OIDC issuer, no trailing slash (e.g. http://localhost:8080/auth)',
+  }),
+  ROUTE_PREFIX: Type.String({
+    pattern: '^(/[A-Za-z0-9._~-]+)*$',
+    default: '',
+    description: "Path the routes are served under: '' locally, '/auth' behind the gateway (which does not strip it)",
+  }),
+  ACCESS_TOKEN_AUDIENCE: Type.String({ minLength: 1, maxLength: 200, default: 'flotilla-api' }),
+
+  SIGNING_KEYS: Type.Optional(
+    sensitiveString({ description: 'JWKS JSON of EC P-256 private keys (use SIGNING_KEYS_FILE); required outside development/test' }),
+  ),
+  SIGNING_ACTIVE_KID: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  SIGNING_KEYS_DEV_PATH: Type.String({
+    minLength: 1,
+    default: '.data/dev-signing-keys.json',
+    description: 'Development/test only: where a generated key is kept between restarts',
+  }),
+
+  COOKIE_SECRET: secretString({ description: 'Signs the CSRF cookie' }),
+  COOKIE_SECURE: Type.Boolean({ default: true }),
+
+  PASSWORD_MIN_LENGTH: Type.Integer({ minimum: 8, maximum: 64, default: 15 }),
+  PASSWORD_MAX_LENGTH: Type.Integer({ minimum: 64, maximum: 1024, default: 128 }),
+  ARGON2_MEMORY_KIB: Type.Integer({ minimum: 19_456, maximum: 4_194_304, default: 19_456 }),
+  ARGON2_TIME_COST: Type.Integer({ minimum: 2, maximum: 20, default: 2 }),
+  ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
+
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+  LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
+  LOGIN_THROTTLE_WINDOW_SECONDS: seconds({ default: 900, minimum: 60, maximum: 86_400, description: 'Sliding window of the login limits' }),
+
+  SESSION_IDLE_TTL_SECONDS: seconds({ default: 1800, minimum: 60, maximum: 86_400, description: 'Provider session inactivity timeout' }),
+  SESSION_ABSOLUTE_TTL_SECONDS: seconds({ default: 43_200, minimum: 300, maximum: 2_592_000, description: 'Provider session lifetime' }),
+
+  ACCESS_TOKEN_TTL_SECONDS: seconds({ default: 600, minimum: 30, maximum: 900, description: 'RFC 9068 access token lifetime (≤ 15 min)' }),
+  ID_TOKEN_TTL_SECONDS: seconds({ default: 600, minimum: 30, maximum: 3600, description: 'ID token lifetime' }),
+  AUTHORIZATION_CODE_TTL_SECONDS: seconds({ default: 60, minimum: 5, maximum: 60, description: 'Authorization code lifetime (≤ 60 s)' }),
+  REFRESH_TOKEN_IDLE_TTL_SECONDS: seconds({ default: 28_800, minimum: 60, maximum: 2_592_000, description: 'Refresh token unused for this long dies' }),
+  REFRESH_TOKEN_ABSOLUTE_TTL_SECONDS: seconds({
+    default: 604_800,
+    minimum: 300,
+    maximum: 7_776_000,
+    description: 'No refresh family outlives this',
+  }),
 });
 
 export type AuthConfig = Static<typeof authConfigSchema>;
+
+/** Cross-key rules the schema cannot express; empty when the config is coherent. */
+export function configProblems(config: AuthConfig): { key: string; problem: string }[] {
+  const problems: { key: string; problem: string }[] = [];
+  const issuerPath = new URL(config.ISSUER).pathname.replace(/\/$/, '');
+  if (!issuerPath.endsWith(config.ROUTE_PREFIX)) {
+    problems.push({ key: 'ROUTE_PREFIX', problem: `must be the end of the ISSUER path (${issuerPath || '/'})` });
+  }
+  if (config.PASSWORD_MAX_LENGTH < config.PASSWORD_MIN_LENGTH) {
+    problems.push({ key: 'PASSWORD_MAX_LENGTH', problem: 'must not be below PASSWORD_MIN_LENGTH' });
+  }
+  if (config.REFRESH_TOKEN_IDLE_TTL_SECONDS > config.REFRESH_TOKEN_ABSOLUTE_TTL_SECONDS) {
+    problems.push({ key: 'REFRESH_TOKEN_IDLE_TTL_SECONDS', problem: 'must not exceed REFRESH_TOKEN_ABSOLUTE_TTL_SECONDS' });
+  }
+  if (config.SESSION_IDLE_TTL_SECONDS > config.SESSION_ABSOLUTE_TTL_SECONDS) {
+    problems.push({ key: 'SESSION_IDLE_TTL_SECONDS', problem: 'must not exceed SESSION_ABSOLUTE_TTL_SECONDS' });
+  }
+  const relaxed = config.APP_ENV === 'development' || config.APP_ENV === 'test';
+  if (!relaxed && !config.SIGNING_KEYS) {
+    problems.push({ key: 'SIGNING_KEYS', problem: 'required outside development/test (set SIGNING_KEYS_FILE to the JWKS secret)' });
+  }
+  return problems;
+}

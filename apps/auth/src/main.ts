@@ -1,11 +1,14 @@
 import { createLogger } from '@flotilla/logging';
 import { ConfigError, loadConfig, runService } from '@flotilla/service-kit';
 import { buildApp } from './app/app';
-import { authConfigSchema, type AuthConfig } from './config';
+import { authConfigSchema, configProblems, type AuthConfig } from './config';
 
 function readConfig(): AuthConfig {
   try {
-    return loadConfig(authConfigSchema);
+    const config = loadConfig(authConfigSchema);
+    const problems = configProblems(config);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return config;
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`auth: ${error.message}\n`);

@@ -1,8 +1,17 @@
 import type { Logger } from '@flotilla/logging';
 import type { Metrics } from '@flotilla/metrics';
-import { createServer, type KitInstance } from '@flotilla/service-kit';
-import type { AuthConfig } from '../config';
+import { ConfigError, createServer, type KitInstance } from '@flotilla/service-kit';
+import { configProblems, type AuthConfig } from '../config';
+import { loadSigningKeys } from '../domain/keys/signing-keys';
+import services from './plugins/app/services';
 import db from './plugins/external/db';
+import prisma from './plugins/external/prisma';
+import security from './plugins/external/security';
+import signing from './plugins/external/signing';
+import accountRoutes from './routes/accounts';
+import oauthRoutes from './routes/oauth';
+import { cookiePath, type RouteOptions } from './routes/route-options';
+import wellKnownRoutes from './routes/well-known';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,10 +31,16 @@ export interface BuildAppOverrides {
  * external resources → app plugins → routes and consumers (each encapsulated).
  * Resolves once every plugin has loaded.
  */
-export async function buildApp(
-  config: AuthConfig,
-  overrides: BuildAppOverrides = {},
-): Promise<KitInstance> {
+export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides = {}): Promise<KitInstance> {
+  const problems = configProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const relaxed = config.APP_ENV === 'development' || config.APP_ENV === 'test';
+  const keys = await loadSigningKeys({
+    jwksJson: config.SIGNING_KEYS,
+    developmentKeyPath: relaxed ? config.SIGNING_KEYS_DEV_PATH : undefined,
+    activeKid: config.SIGNING_ACTIVE_KID,
+  });
+
   const app = createServer({
     serviceName: 'auth',
     config,
@@ -39,6 +54,45 @@ export async function buildApp(
     max: config.DATABASE_POOL_MAX,
     applicationName: 'flotilla-auth',
   });
+  await app.register(prisma);
+  await app.register(security, {
+    cookieSecret: config.COOKIE_SECRET,
+    cookieSecure: config.COOKIE_SECURE,
+    cookiePath: cookiePath(config.ROUTE_PREFIX),
+    hsts: config.ISSUER.startsWith('https://'),
+  });
+  await app.register(signing, { keys, issuer: config.ISSUER, accessTokenAudience: config.ACCESS_TOKEN_AUDIENCE });
+
+  await app.register(services, {
+    passwordPolicy: { minLength: config.PASSWORD_MIN_LENGTH, maxLength: config.PASSWORD_MAX_LENGTH },
+    argon2: { memoryCostKiB: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST, parallelism: config.ARGON2_PARALLELISM },
+    throttle: {
+      accountMaxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      ipMaxFailures: config.LOGIN_MAX_FAILURES_PER_IP,
+      windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS,
+    },
+    sessions: { idleTtlSeconds: config.SESSION_IDLE_TTL_SECONDS, absoluteTtlSeconds: config.SESSION_ABSOLUTE_TTL_SECONDS },
+    oauth: {
+      issuer: config.ISSUER,
+      accessTokenAudience: config.ACCESS_TOKEN_AUDIENCE,
+      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      idTokenTtlSeconds: config.ID_TOKEN_TTL_SECONDS,
+      authorizationCodeTtlSeconds: config.AUTHORIZATION_CODE_TTL_SECONDS,
+      refreshTokenIdleTtlSeconds: config.REFRESH_TOKEN_IDLE_TTL_SECONDS,
+      refreshTokenAbsoluteTtlSeconds: config.REFRESH_TOKEN_ABSOLUTE_TTL_SECONDS,
+    },
+  });
+
+  const routeOptions: RouteOptions = {
+    issuer: config.ISSUER,
+    routePrefix: config.ROUTE_PREFIX,
+    cookieSecure: config.COOKIE_SECURE,
+  };
+  await app.register(async (routes) => {
+    await routes.register(wellKnownRoutes, routeOptions);
+    await routes.register(accountRoutes, routeOptions);
+    await routes.register(oauthRoutes, routeOptions);
+  }, { prefix: config.ROUTE_PREFIX });
 
   overrides.testRoutes?.(app);
   await app.ready();

@@ -1,3 +1,5 @@
+import type { EventDefinition } from '@flotilla/contracts';
+
 export interface UserRecord {
   readonly id: string;
   readonly email: string;
@@ -9,8 +11,7 @@ export interface UserRecord {
 
 /** An event for the transactional outbox, written in the same transaction as the change. */
 export interface OutboxEvent {
-  readonly name: string;
-  readonly version: number;
+  readonly event: EventDefinition;
   readonly payload: Readonly<Record<string, unknown>>;
 }
 

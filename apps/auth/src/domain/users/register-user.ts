@@ -43,8 +43,7 @@ export function createUserService(deps: UserServiceDeps) {
 
       const passwordHash = await deps.hasher.hash(normalisePassword(input.password));
       const created = await deps.users.create({ email, displayName, passwordHash }, (user) => ({
-        name: userRegisteredEvent.name,
-        version: userRegisteredEvent.version,
+        event: userRegisteredEvent,
         payload: { userId: user.id, email: user.email, displayName: user.displayName, registeredAt: user.createdAt.toISOString() },
       }));
       if (created === 'email-taken') {
@@ -60,8 +59,7 @@ export function createUserService(deps: UserServiceDeps) {
     async deactivate(userId: string): Promise<void> {
       const at = now();
       const changed = await deps.users.deactivate(userId, at, (user) => ({
-        name: userDeactivatedEvent.name,
-        version: userDeactivatedEvent.version,
+        event: userDeactivatedEvent,
         payload: { userId: user.id, deactivatedAt: at.toISOString() },
       }));
       if (!changed) throw new DomainError('USER_NOT_FOUND', 'No active account with this id.');

@@ -1,0 +1,68 @@
+import fp from 'fastify-plugin';
+import { createLoginService, type LoginService } from '../../../domain/login/login-service';
+import { createSessionService, type SessionSettings } from '../../../domain/login/sessions';
+import type { ThrottleLimits } from '../../../domain/login/throttle';
+import { createOAuthService, type OAuthService } from '../../../domain/oauth/oauth-service';
+import type { OAuthSettings } from '../../../domain/oauth/model';
+import type { OAuthStore } from '../../../domain/oauth/ports';
+import { createPasswordHasher, type Argon2Options } from '../../../domain/users/password-hasher';
+import { createPasswordPolicy, type PasswordPolicy, type PasswordPolicyOptions } from '../../../domain/users/password-policy';
+import { createUserService, type UserService } from '../../../domain/users/register-user';
+import { createOAuthStore } from './oauth-store';
+import { createLoginAttemptsRepository, createSessionsRepository } from './sessions-repository';
+import { createUsersRepository } from './users-repository';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    passwordPolicy: PasswordPolicy;
+    userService: UserService;
+    loginService: LoginService;
+    sessionService: ReturnType<typeof createSessionService>;
+    oauthService: OAuthService;
+    oauthStore: OAuthStore;
+  }
+}
+
+export interface ServicesPluginOptions {
+  passwordPolicy: PasswordPolicyOptions;
+  argon2: Argon2Options;
+  throttle: ThrottleLimits;
+  sessions: SessionSettings;
+  oauth: OAuthSettings;
+}
+
+/** The use cases, wired to their Prisma repositories. */
+export default fp<ServicesPluginOptions>(
+  async (app, options) => {
+    const hasher = createPasswordHasher(options.argon2);
+    const policy = createPasswordPolicy(options.passwordPolicy);
+    const users = createUsersRepository(app.prisma);
+    const oauthStore = createOAuthStore(app.prisma);
+
+    app.decorate('passwordPolicy', policy);
+    app.decorate('userService', createUserService({ users, hasher, policy }));
+    app.decorate(
+      'loginService',
+      createLoginService({
+        users,
+        attempts: createLoginAttemptsRepository(app.prisma),
+        hasher,
+        limits: options.throttle,
+        maxPasswordLength: options.passwordPolicy.maxLength,
+      }),
+    );
+    app.decorate('sessionService', createSessionService(createSessionsRepository(app.prisma), options.sessions));
+    app.decorate('oauthStore', oauthStore);
+    app.decorate(
+      'oauthService',
+      createOAuthService({
+        store: oauthStore,
+        signer: app.tokenSigner,
+        // Client secrets are hashed like passwords: the seeded hash is argon2id.
+        secrets: { verify: (hash, presented) => hasher.verify(hash, presented), verifyAgainstDummy: (p) => hasher.verifyAgainstDummy(p) },
+        settings: options.oauth,
+      }),
+    );
+  },
+  { name: 'services', fastify: '5.x', dependencies: ['prisma', 'signing'] },
+);

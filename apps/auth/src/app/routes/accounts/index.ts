@@ -1,0 +1,186 @@
+import { Type } from 'typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, errorResponseSchema, type KitInstance } from '@flotilla/service-kit';
+import { DomainError } from '../../../domain/errors';
+import { loginPage, messagePage, registerPage, signedInPage, type FieldErrors } from '../../../views/pages';
+import { cookiePath, safeReturnTo, SESSION_COOKIE, type RouteOptions } from '../route-options';
+
+const FORM = 'application/x-www-form-urlencoded';
+const JSON_TYPE = 'application/json';
+
+const RegisterJsonSchema = Type.Object(
+  {
+    email: Type.String({ minLength: 1, maxLength: 254 }),
+    displayName: Type.String({ minLength: 1, maxLength: 100 }),
+    // Longer than the policy maximum, so an over-long password gets the policy's clear message.
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+
+/** Browser forms: every field optional here, so a bad submission re-renders the page with messages. */
+const FormSchema = Type.Object(
+  {
+    email: Type.Optional(Type.String({ maxLength: 1024 })),
+    displayName: Type.Optional(Type.String({ maxLength: 1024 })),
+    password: Type.Optional(Type.String({ maxLength: 4096 })),
+    return_to: Type.Optional(Type.String({ maxLength: 4096 })),
+    _csrf: Type.Optional(Type.String({ maxLength: 256 })),
+  },
+  { additionalProperties: false },
+);
+
+const RegisteredSchema = Type.Object(
+  { id: Type.String(), email: Type.String(), displayName: Type.String() },
+  { additionalProperties: false },
+);
+
+const ReturnToQuery = Type.Object({ return_to: Type.Optional(Type.String({ maxLength: 4096 })) });
+
+type FormBody = {
+  email?: string;
+  displayName?: string;
+  password?: string;
+  return_to?: string;
+  _csrf?: string;
+};
+
+function fieldErrors(error: DomainError): FieldErrors {
+  return Object.fromEntries(error.details.map((d) => [d.field, d.message]));
+}
+
+function statusFor(error: DomainError): number {
+  switch (error.code) {
+    case 'EMAIL_TAKEN':
+      return 409;
+    case 'INVALID_CREDENTIALS':
+      return 401;
+    case 'TOO_MANY_ATTEMPTS':
+      return 429;
+    default:
+      return 400;
+  }
+}
+
+export default async function accountRoutes(app: KitInstance, options: RouteOptions) {
+  const prefix = options.routePrefix;
+  const ctx = { prefix };
+  const path = cookiePath(prefix);
+
+  const html = (reply: FastifyReply, status: number, body: string) =>
+    reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+
+  async function startSession(request: FastifyRequest, reply: FastifyReply, userId: string) {
+    // A fresh id at every sign-in: no session fixation (ASVS 7.2.4).
+    await app.sessionService.end(request.cookies[SESSION_COOKIE]);
+    const token = await app.sessionService.start(userId, request.ip, request.headers['user-agent'] ?? null);
+    reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: options.cookieSecure, path });
+  }
+
+  const renderLogin = (reply: FastifyReply, status: number, view: Omit<Parameters<typeof loginPage>[1], 'csrfToken'>) =>
+    html(reply, status, loginPage(ctx, { ...view, csrfToken: reply.generateCsrf() }));
+
+  const renderRegister = (reply: FastifyReply, status: number, view: Omit<Parameters<typeof registerPage>[1], 'csrfToken' | 'minPasswordLength' | 'maxPasswordLength'>) =>
+    html(
+      reply,
+      status,
+      registerPage(ctx, {
+        ...view,
+        csrfToken: reply.generateCsrf(),
+        minPasswordLength: app.passwordPolicy.minLength,
+        maxPasswordLength: app.passwordPolicy.maxLength,
+      }),
+    );
+
+  app.get('/', async (request, reply) => {
+    const session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
+    if (!session) return reply.redirect(`${prefix}/login`, 303);
+    const user = await app.oauthStore.findUser(session.userId);
+    if (!user) return reply.redirect(`${prefix}/login`, 303);
+    return html(reply, 200, signedInPage(ctx, { displayName: user.displayName, email: user.email, csrfToken: reply.generateCsrf() }));
+  });
+
+  app.get('/login', { schema: { querystring: ReturnToQuery } }, async (request, reply) => {
+    return renderLogin(reply, 200, { returnTo: safeReturnTo(prefix, request.query.return_to) });
+  });
+
+  app.post(
+    '/login',
+    { schema: { body: FormSchema }, preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const body = request.body as FormBody;
+      const returnTo = safeReturnTo(prefix, body.return_to);
+      const email = body.email?.trim() ?? '';
+      const password = body.password ?? '';
+      const missing: Record<string, string> = {};
+      if (!email) missing.email = 'Enter your email address.';
+      if (!password) missing.password = 'Enter your password.';
+      if (Object.keys(missing).length > 0) {
+        return renderLogin(reply, 400, { email, returnTo, error: 'Some fields need attention.', fieldErrors: missing });
+      }
+      try {
+        const user = await app.loginService.verifyPassword({ email, password, ip: request.ip });
+        await startSession(request, reply, user.id);
+        return reply.redirect(returnTo ?? `${prefix}/`, 303);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+        return renderLogin(reply, statusFor(error), { email, returnTo, error: error.message });
+      }
+    },
+  );
+
+  app.get('/logout', async (request, reply) => {
+    const session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
+    if (!session) return html(reply, 200, messagePage(ctx, { title: 'Signed out', message: 'You are not signed in.' }));
+    const user = await app.oauthStore.findUser(session.userId);
+    return html(reply, 200, signedInPage(ctx, { displayName: user?.displayName ?? '', email: user?.email ?? '', csrfToken: reply.generateCsrf() }));
+  });
+
+  app.post('/logout', { schema: { body: FormSchema }, preHandler: app.csrfProtection }, async (request, reply) => {
+    await app.sessionService.end(request.cookies[SESSION_COOKIE]);
+    reply.clearCookie(SESSION_COOKIE, { path });
+    return html(reply, 200, messagePage(ctx, { title: 'Signed out', message: 'You have been signed out.' }));
+  });
+
+  app.get('/register', { schema: { querystring: ReturnToQuery } }, async (request, reply) => {
+    return renderRegister(reply, 200, { returnTo: safeReturnTo(prefix, request.query.return_to) });
+  });
+
+  app.post(
+    '/register',
+    {
+      schema: {
+        body: { content: { [JSON_TYPE]: { schema: RegisterJsonSchema }, [FORM]: { schema: FormSchema } } },
+        response: { 201: RegisteredSchema, 400: errorResponseSchema, 409: errorResponseSchema },
+      },
+      // JSON cannot be posted cross-site without a CORS preflight, which this service never grants;
+      // the browser form carries a CSRF token.
+      preHandler: (request, reply, done) => {
+        if (request.headers['content-type']?.startsWith(FORM)) return app.csrfProtection.call(app, request, reply, done);
+        done();
+      },
+    },
+    async (request, reply) => {
+      const isForm = request.headers['content-type']?.startsWith(FORM) ?? false;
+      const body = request.body as FormBody;
+      const input = { email: body.email ?? '', displayName: body.displayName ?? '', password: body.password ?? '' };
+      try {
+        const user = await app.userService.register(input);
+        if (!isForm) return reply.code(201).send({ id: user.id, email: user.email, displayName: user.displayName });
+        await startSession(request, reply, user.id);
+        return reply.redirect(safeReturnTo(prefix, body.return_to) ?? `${prefix}/`, 303);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        if (!isForm) throw new AppError(statusFor(error), error.code, error.message, [...error.details]);
+        return renderRegister(reply, statusFor(error), {
+          email: input.email,
+          displayName: input.displayName,
+          returnTo: safeReturnTo(prefix, body.return_to),
+          error: error.message,
+          fieldErrors: fieldErrors(error),
+        });
+      }
+    },
+  );
+}

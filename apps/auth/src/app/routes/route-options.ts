@@ -1,0 +1,25 @@
+/** What the route plugins need to know about where and how they are served. */
+export interface RouteOptions {
+  /** Public issuer URL, e.g. http://localhost:8080/auth. */
+  readonly issuer: string;
+  /** The prefix the routes are mounted under ('' or '/auth'); must match the issuer's path. */
+  readonly routePrefix: string;
+  readonly cookieSecure: boolean;
+}
+
+export const SESSION_COOKIE = 'auth_session';
+
+export function cookiePath(prefix: string): string {
+  return prefix === '' ? '/' : prefix;
+}
+
+/**
+ * Only our own authorize endpoint may be a post-login destination: a relative
+ * path under the prefix, so a crafted link cannot turn login into an open redirect.
+ */
+export function safeReturnTo(prefix: string, value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 4096) return undefined;
+  const target = `${prefix}/authorize?`;
+  if (!value.startsWith(target) || /[\r\n\\]/.test(value)) return undefined;
+  return value;
+}

@@ -1,0 +1,88 @@
+import { Type, type Static } from 'typebox';
+import { baseConfigSchema, secretString, sensitiveString } from '@flotilla/service-kit';
+import { isValidScopeToken, parseScopeParam, type GrantType } from '../domain/oauth/model';
+import type { PasswordHasher } from '../domain/users/password-hasher';
+import type { PrismaClient } from '../generated/prisma/client';
+
+/** The seed step's environment: the clients registered from configuration. */
+export const seedConfigSchema = Type.Object({
+  APP_ENV: baseConfigSchema.properties.APP_ENV,
+  DATABASE_URL: sensitiveString({ pattern: '^postgres(ql)?://' }),
+  BFF_CLIENT_ID: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', default: 'flotilla-bff' }),
+  BFF_CLIENT_SECRET: secretString({ description: "The API's backend-for-frontend client secret" }),
+  BFF_REDIRECT_URIS: Type.String({ minLength: 1, default: 'http://localhost:8080/api/auth/callback', description: 'Comma-separated, exact' }),
+  BFF_SCOPES: Type.String({ minLength: 1, default: 'openid profile email offline_access api' }),
+  SERVICE_CLIENT_ID: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', default: 'flotilla-service' }),
+  SERVICE_CLIENT_SECRET: secretString({ description: 'The client_credentials service client secret' }),
+  SERVICE_CLIENT_SCOPES: Type.String({ minLength: 1, default: 'api' }),
+});
+export type SeedConfig = Static<typeof seedConfigSchema>;
+
+export interface ClientRegistration {
+  readonly id: string;
+  readonly name: string;
+  readonly secret: string;
+  readonly redirectUris: readonly string[];
+  readonly grantTypes: readonly GrantType[];
+  readonly scopes: readonly string[];
+}
+
+export function clientRegistrations(config: SeedConfig): ClientRegistration[] {
+  const redirectUris = config.BFF_REDIRECT_URIS.split(',').map((u) => u.trim()).filter(Boolean);
+  for (const uri of redirectUris) {
+    const url = new URL(uri);
+    // RFC 9700 §4.1.3 / OAuth 2.1 §2.3.1: absolute, no fragment, exact match.
+    if (url.hash || !/^https?:$/.test(url.protocol)) throw new Error(`BFF_REDIRECT_URIS: ${uri} must be an http(s) URL without a fragment`);
+  }
+  const scopes = (value: string, key: string) => {
+    const list = parseScopeParam(value);
+    if (list.length === 0 || list.some((s) => !isValidScopeToken(s))) throw new Error(`${key}: not a valid scope list`);
+    return list;
+  };
+  return [
+    {
+      id: config.BFF_CLIENT_ID,
+      name: 'Flotilla API (backend for frontend)',
+      secret: config.BFF_CLIENT_SECRET,
+      redirectUris,
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scopes: scopes(config.BFF_SCOPES, 'BFF_SCOPES'),
+    },
+    {
+      id: config.SERVICE_CLIENT_ID,
+      name: 'Flotilla service client',
+      secret: config.SERVICE_CLIENT_SECRET,
+      redirectUris: [],
+      grantTypes: ['client_credentials'],
+      scopes: scopes(config.SERVICE_CLIENT_SCOPES, 'SERVICE_CLIENT_SCOPES'),
+    },
+  ];
+}
+
+/**
+ * Makes the client table equal to the registrations: upserts each (secrets hashed
+ * with argon2id) and removes clients no longer configured.
+ */
+export async function seedClients(
+  prisma: PrismaClient,
+  hasher: PasswordHasher,
+  registrations: readonly ClientRegistration[],
+  options: { removeOthers?: boolean } = {},
+): Promise<void> {
+  const rows = await Promise.all(
+    registrations.map(async (r) => ({
+      id: r.id,
+      name: r.name,
+      type: 'CONFIDENTIAL' as const,
+      secretHash: await hasher.hash(r.secret),
+      redirectUris: [...r.redirectUris],
+      grantTypes: [...r.grantTypes],
+      scopes: [...r.scopes],
+    })),
+  );
+  const removeOthers = options.removeOthers ?? true;
+  await prisma.$transaction([
+    ...(removeOthers ? [prisma.oAuthClient.deleteMany({ where: { id: { notIn: rows.map((r) => r.id) } } })] : []),
+    ...rows.map((row) => prisma.oAuthClient.upsert({ where: { id: row.id }, create: row, update: row })),
+  ]);
+}

@@ -1,0 +1,140 @@
+import { html, type SafeHtml } from './html';
+
+export interface PageContext {
+  /** Route prefix ('' or '/auth'), for links, form actions and assets. */
+  readonly prefix: string;
+}
+
+export interface FieldErrors {
+  readonly [field: string]: string | undefined;
+}
+
+function layout(ctx: PageContext, title: string, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title} · Flotilla</title>
+<link rel="stylesheet" href="${ctx.prefix}/assets/auth.css">
+</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>
+`.value;
+}
+
+function formError(message: string | undefined) {
+  return message ? html`<div class="form-error" role="alert" id="form-error" tabindex="-1">${message}</div>` : '';
+}
+
+/** A labelled input whose error and hint are tied to it with aria-describedby. */
+function field(options: {
+  id: string;
+  label: string;
+  type: string;
+  value?: string;
+  autocomplete: string;
+  error?: string;
+  hint?: string;
+  required?: boolean;
+  maxlength?: number;
+  minlength?: number;
+  autofocus?: boolean;
+}) {
+  const describedBy = [options.hint ? `${options.id}-hint` : '', options.error ? `${options.id}-error` : ''].filter(Boolean).join(' ');
+  return html`<label for="${options.id}">${options.label}</label>
+<input id="${options.id}" name="${options.id}" type="${options.type}" autocomplete="${options.autocomplete}"${
+    options.value !== undefined ? html` value="${options.value}"` : ''
+  }${options.required !== false ? html` required` : ''}${options.maxlength ? html` maxlength="${options.maxlength}"` : ''}${
+    options.minlength ? html` minlength="${options.minlength}"` : ''
+  }${options.autofocus ? html` autofocus` : ''}${describedBy ? html` aria-describedby="${describedBy}"` : ''}${
+    options.error ? html` aria-invalid="true"` : ''
+  }>
+${options.hint ? html`<p class="hint" id="${options.id}-hint">${options.hint}</p>` : ''}${
+    options.error ? html`<p class="field-error" id="${options.id}-error">${options.error}</p>` : ''
+  }`;
+}
+
+export function loginPage(
+  ctx: PageContext,
+  view: { csrfToken: string; email?: string; returnTo?: string; error?: string; fieldErrors?: FieldErrors; notice?: string },
+): string {
+  const errors = view.fieldErrors ?? {};
+  return layout(
+    ctx,
+    'Sign in',
+    html`<h1>Sign in</h1>
+${formError(view.error)}${view.notice ? html`<p role="status">${view.notice}</p>` : ''}
+<form method="post" action="${ctx.prefix}/login" novalidate>
+<input type="hidden" name="_csrf" value="${view.csrfToken}">
+${view.returnTo ? html`<input type="hidden" name="return_to" value="${view.returnTo}">` : ''}
+${field({ id: 'email', label: 'Email', type: 'email', value: view.email, autocomplete: 'username', error: errors.email, maxlength: 254, autofocus: !view.email })}
+${field({ id: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', error: errors.password, maxlength: 1024, autofocus: !!view.email })}
+<button type="submit">Sign in</button>
+</form>
+<p class="alt">No account yet? <a href="${ctx.prefix}/register${view.returnTo ? html`?return_to=${encodeURIComponent(view.returnTo)}` : ''}">Create one</a></p>`,
+  );
+}
+
+export function registerPage(
+  ctx: PageContext,
+  view: {
+    csrfToken: string;
+    email?: string;
+    displayName?: string;
+    returnTo?: string;
+    error?: string;
+    fieldErrors?: FieldErrors;
+    minPasswordLength: number;
+    maxPasswordLength: number;
+  },
+): string {
+  const errors = view.fieldErrors ?? {};
+  return layout(
+    ctx,
+    'Create your account',
+    html`<h1>Create your account</h1>
+${formError(view.error)}
+<form method="post" action="${ctx.prefix}/register" novalidate>
+<input type="hidden" name="_csrf" value="${view.csrfToken}">
+${view.returnTo ? html`<input type="hidden" name="return_to" value="${view.returnTo}">` : ''}
+${field({ id: 'email', label: 'Email', type: 'email', value: view.email, autocomplete: 'email', error: errors.email, maxlength: 254, autofocus: true })}
+${field({ id: 'displayName', label: 'Display name', type: 'text', value: view.displayName, autocomplete: 'name', error: errors.displayName, maxlength: 100 })}
+${field({
+  id: 'password',
+  label: 'Password',
+  type: 'password',
+  autocomplete: 'new-password',
+  error: errors.password,
+  hint: `At least ${view.minPasswordLength} characters (up to ${view.maxPasswordLength}). A few unrelated words work well; no special characters required.`,
+  minlength: view.minPasswordLength,
+  maxlength: view.maxPasswordLength,
+})}
+<button type="submit">Create account</button>
+</form>
+<p class="alt">Already registered? <a href="${ctx.prefix}/login${view.returnTo ? html`?return_to=${encodeURIComponent(view.returnTo)}` : ''}">Sign in</a></p>`,
+  );
+}
+
+export function signedInPage(ctx: PageContext, view: { displayName: string; email: string; csrfToken: string }): string {
+  return layout(
+    ctx,
+    'Signed in',
+    html`<h1>Signed in</h1>
+<p>You are signed in as <strong>${view.displayName}</strong> (${view.email}).</p>
+<form method="post" action="${ctx.prefix}/logout">
+<input type="hidden" name="_csrf" value="${view.csrfToken}">
+<button type="submit">Sign out</button>
+</form>`,
+  );
+}
+
+export function messagePage(ctx: PageContext, view: { title: string; message: string }): string {
+  return layout(ctx, view.title, html`<h1>${view.title}</h1>
+<p role="alert">${view.message}</p>`);
+}
