@@ -14,7 +14,7 @@ module.exports = {
     '^.+\\.[cm]?[tj]s$': ['@swc/jest', swcJestConfig],
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'html'],
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.test.ts'],
+  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/*.test.ts'],
   testTimeout: 30_000,
   coverageDirectory: 'test-output/jest/coverage',
 };

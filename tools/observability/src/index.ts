@@ -10,7 +10,13 @@ export {
   type GrafanaPanel,
   type GrafanaLink,
 } from './lib/grafana';
-export { startPrometheus, type PrometheusProcess, type QueryResult } from './lib/prometheus-process';
+export {
+  startPrometheus,
+  type PrometheusProcess,
+  type QueryResult,
+  type Sample,
+  type StartPrometheusOptions,
+} from './lib/prometheus-process';
 export {
   kqlFields,
   lineFields,

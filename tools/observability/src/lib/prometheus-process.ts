@@ -10,11 +10,24 @@ export interface QueryResult {
   error?: string;
 }
 
+export interface Sample {
+  metric: Record<string, string>;
+  value: number;
+}
+
 export interface PrometheusProcess {
   url: string;
   /** Evaluates an instant query; a PromQL syntax error comes back as !ok. */
   query(expr: string): Promise<QueryResult>;
+  /** Evaluates an instant query now and returns its vector (throws on an error). */
+  samples(expr: string): Promise<Sample[]>;
   stop(): Promise<void>;
+}
+
+export interface StartPrometheusOptions {
+  binary?: string;
+  /** prometheus.yml text; by default no scrape targets at all. */
+  config?: string;
 }
 
 async function freePort(): Promise<number> {
@@ -35,10 +48,11 @@ async function freePort(): Promise<number> {
  * of 127.0.0.1: the parser and evaluator of the version we deploy, used to
  * check expressions that promtool cannot (Grafana panels).
  */
-export async function startPrometheus(binary = process.env['PROMETHEUS_BIN'] ?? 'prometheus'): Promise<PrometheusProcess> {
+export async function startPrometheus(options: StartPrometheusOptions = {}): Promise<PrometheusProcess> {
+  const binary = options.binary ?? process.env['PROMETHEUS_BIN'] ?? 'prometheus';
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-prometheus-'));
   const config = join(dir, 'prometheus.yml');
-  writeFileSync(config, 'global:\n  scrape_interval: 1h\nscrape_configs: []\n');
+  writeFileSync(config, options.config ?? 'global:\n  scrape_interval: 1h\nscrape_configs: []\n');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let output = '';
@@ -100,6 +114,22 @@ export async function startPrometheus(binary = process.env['PROMETHEUS_BIN'] ?? 
       const body = (await response.json()) as { status?: string; errorType?: string; error?: string };
       if (response.ok && body.status === 'success') return { ok: true };
       return { ok: false, error: `${body.errorType ?? response.status}: ${body.error ?? ''}` };
+    },
+    async samples(expr: string): Promise<Sample[]> {
+      const response = await fetch(`${url}/api/v1/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ query: expr }).toString(),
+      });
+      const body = (await response.json()) as {
+        status?: string;
+        error?: string;
+        data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
+      if (body.status !== 'success' || body.data?.resultType !== 'vector') {
+        throw new Error(`query ${expr} failed: ${body.error ?? JSON.stringify(body.data?.resultType)}`);
+      }
+      return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
     },
   };
 }
