@@ -76,6 +76,18 @@ describe('Logstash', () => {
     }
   });
 
+  it('when an output writes to a data stream, then it sets only options the plugin accepts in that mode', () => {
+    // logstash-output-elasticsearch raises a ConfigurationError at start for
+    // any other option with data_stream => true (invalid_data_stream_params).
+    const allowed = /^(id|hosts|user|password|api_key|ssl_\w+|data_stream\w*|action|routing|pipeline|timeout|pool_max\w*|retry_\w+|http_compression)$/;
+    for (const config of [pipeline, deadLetters]) {
+      const output = config.slice(config.indexOf('output {'));
+      const options = [...output.matchAll(/^\s*(\w+)\s*=>/gm)].map((m) => m[1] as string);
+      expect(options).toContain('data_stream');
+      expect(options.filter((option) => !allowed.test(option))).toEqual([]);
+    }
+  });
+
   it('when Logstash writes, then it authenticates as logstash_writer, whose role covers exactly the data streams', () => {
     expect(pipeline).toContain('user => "logstash_writer"');
     expect(pipeline).toContain('password => "${LOGSTASH_WRITER_PASSWORD}"');
