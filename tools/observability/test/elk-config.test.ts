@@ -68,6 +68,14 @@ describe('Logstash', () => {
     expect(deadLetters).not.toMatch(/\bdrop\s*\{/);
   });
 
+  it("when a gateway line has a query string, then it is not indexed (OAuth codes in /api/auth/callback)", () => {
+    const gateway = pipeline.slice(pipeline.indexOf('if [service] == "gateway"'), pipeline.indexOf('id => "scalar-ecs-roots"'));
+    expect(gateway).toContain('"uri" => "[url][path]"');
+    expect(gateway).toContain('gsub => ["[url][path]", "\\?.*$", ""');
+    expect(gateway).toContain('remove_field => ["[event][original]"]');
+    expect(gateway.indexOf('gsub')).toBeLessThan(gateway.indexOf('replace => { "message"'));
+  });
+
   it('when events are written, then every data stream they go to is covered by the index template', () => {
     const streams = [dataStream(pipeline), dataStream(deadLetters)];
     expect(streams).toEqual(['logs-flotilla-default', 'logs-flotilla-deadletter']);
