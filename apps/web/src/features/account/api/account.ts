@@ -20,8 +20,21 @@ export function useAccount() {
   });
 }
 
+/**
+ * Applies a balance learnt from a transfer, deposit or live event. When the
+ * account is not loaded yet, or a fetch is in flight that may have been answered
+ * before this change, the account is fetched again instead, so an older answer
+ * cannot overwrite the newer balance.
+ */
 export function setBalance(queryClient: QueryClient, balance: number, updatedAt: string): void {
-  queryClient.setQueryData<AccountSummary>(accountQueryKey, (current) =>
-    current ? { ...current, balance, updatedAt } : current,
-  );
+  const current = queryClient.getQueryData<AccountSummary>(accountQueryKey);
+  if (current) queryClient.setQueryData<AccountSummary>(accountQueryKey, { ...current, balance, updatedAt });
+  if (queryClient.isFetching({ queryKey: accountQueryKey }) > 0) {
+    // Invalidation alone would join an in-flight first load rather than replace it.
+    void queryClient
+      .cancelQueries({ queryKey: accountQueryKey })
+      .then(() => queryClient.invalidateQueries({ queryKey: accountQueryKey }));
+  } else if (!current) {
+    void queryClient.invalidateQueries({ queryKey: accountQueryKey });
+  }
 }

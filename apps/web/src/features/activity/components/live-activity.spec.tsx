@@ -1,6 +1,6 @@
 import type { ActivityFeed } from '@flotilla/contracts';
 import { act, screen, waitFor, within } from '@testing-library/react';
-import { http, HttpResponse } from 'msw';
+import { delay, http, HttpResponse } from 'msw';
 import { account, activityEvent } from '../../../testing/data';
 import { MockEventSource } from '../../../testing/mock-event-source';
 import { renderWithClient } from '../../../testing/render';
@@ -105,5 +105,26 @@ describe('LiveActivity', () => {
     expect(await within(log).findByText(/Received €3.00 from Bob Builder .*"missed one"/)).toBeInTheDocument();
     expect(within(log).getAllByRole('listitem')).toHaveLength(2);
     expect(afters).toEqual(['41']);
+  });
+
+  it('when an event arrives while the balance is still loading, then the older answer does not win', async () => {
+    let calls = 0;
+    server.use(
+      http.get('/api/account', async () => {
+        calls += 1;
+        if (calls === 1) {
+          await delay(200); // computed before the incoming payment
+          return HttpResponse.json(account({ balance: 100_000 }));
+        }
+        return HttpResponse.json(account({ balance: 101_250 }));
+      }),
+    );
+    const { balance } = renderFeed();
+    act(() => MockEventSource.latest().open());
+
+    act(() => MockEventSource.latest().emit('activity', activityEvent(5, {}, 101_250), '5'));
+
+    expect(await within(balance()).findByText('€1,012.50')).toBeInTheDocument();
+    expect(calls).toBeGreaterThanOrEqual(2);
   });
 });

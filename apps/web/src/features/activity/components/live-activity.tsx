@@ -33,14 +33,16 @@ export function LiveActivity() {
           {statusText[status]}
         </p>
       </div>
-      <ol className="activity-feed" role="log" aria-live="polite" aria-labelledby={`${id}-title`}>
-        {events.map((event) => (
-          <li key={event.sequence} className={`activity-item activity-${event.entry.direction}`}>
-            {describeActivity(event)}{' '}
-            <time dateTime={event.entry.createdAt}>{timeFormat.format(new Date(event.entry.createdAt))}</time>
-          </li>
-        ))}
-      </ol>
+      <div role="log" aria-live="polite" aria-labelledby={`${id}-title`}>
+        <ol className="activity-feed">
+          {events.map((event) => (
+            <li key={event.sequence} className={`activity-item activity-${event.entry.direction}`}>
+              {describeActivity(event)}{' '}
+              <time dateTime={event.entry.createdAt}>{timeFormat.format(new Date(event.entry.createdAt))}</time>
+            </li>
+          ))}
+        </ol>
+      </div>
       {events.length === 0 ? (
         <p className="state state-empty">Nothing yet. Payments you send or receive appear here as they happen.</p>
       ) : null}

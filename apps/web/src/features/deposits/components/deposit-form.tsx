@@ -87,7 +87,7 @@ export function DepositForm({ currency = DEFAULT_CURRENCY }: { currency?: string
   };
 
   return (
-    <section className="card" aria-labelledby={`${id}-title`}>
+    <section className="card deposit-card" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Deposit</h2>
       <form noValidate onSubmit={submit}>
         <TextField

@@ -121,7 +121,7 @@ export function TransferForm({ currency = DEFAULT_CURRENCY }: { currency?: strin
   };
 
   return (
-    <section className="card" aria-labelledby={`${id}-title`}>
+    <section className="card transfer-card" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Send money</h2>
       {restored ? (
         <p className="notice" role="status">
