@@ -137,3 +137,34 @@ describe('requireScopes', () => {
     expect(() => requireScopes({ scopes: ['a'] }, ['a', 'b'])).toThrow(AccessTokenError);
   });
 });
+
+describe('verified-token cache', () => {
+  it('when a cached token expires, then the next call rejects it', async () => {
+    const v = verifier();
+    const now = Math.floor(Date.now() / 1000);
+    const shortLived = await token({ exp: now + 2 });
+    await v.verify(shortLived);
+    const later = jest.spyOn(Date, 'now').mockReturnValue((now + 10) * 1000);
+    try {
+      expect((await rejection(v.verify(shortLived))).message).toBe('token expired');
+    } finally {
+      later.mockRestore();
+    }
+  });
+
+  it('when a cached token lacks a scope asked for later, then insufficient_scope', async () => {
+    const v = verifier();
+    const t = await token();
+    await v.verify(t);
+    expect((await rejection(v.verify(t, { requiredScopes: ['ledger:write'] }))).code).toBe('insufficient_scope');
+  });
+
+  it('when a token with a forged signature follows a valid one, then it is still rejected (cache is by exact token)', async () => {
+    const v = verifier();
+    const good = await token();
+    await v.verify(good);
+    const [h, p] = good.split('.');
+    const forged = `${h}.${p}.${(await token({ key: strangerKey })).split('.')[2]}`;
+    expect((await rejection(v.verify(forged))).code).toBe('invalid_token');
+  });
+});

@@ -38,6 +38,14 @@ export interface AccessTokenVerifierOptions {
   readonly jwksCooldownMs?: number;
   /** JWKS HTTP timeout. Default 5 s. */
   readonly jwksTimeoutMs?: number;
+  /**
+   * How many verified tokens to remember (0 disables). A token seen again within
+   * `verifiedCacheTtlMs` skips the ECDSA check, which is most of the cost; its exp
+   * and the required scopes are still checked on every call. Default 1000.
+   */
+  readonly verifiedCacheSize?: number;
+  /** Upper bound on how long a verification is reused, so a key removed from the JWKS stops being trusted. Default 60 s. */
+  readonly verifiedCacheTtlMs?: number;
 }
 
 export type AsymmetricAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519' | 'PS256' | 'RS256';
@@ -80,11 +88,26 @@ export function createAccessTokenVerifierWithKeys(
   if (!options.issuer || !options.audience) throw new TypeError('issuer and audience are required');
   const baseScopes = options.requiredScopes ?? [];
   const clockTolerance = options.clockToleranceSeconds ?? 5;
+  const cacheSize = options.verifiedCacheSize ?? 1000;
+  const cacheTtlMs = options.verifiedCacheTtlMs ?? 60_000;
+  // Insertion-ordered: the first key is the oldest entry.
+  const verified = new Map<string, { claims: AccessTokenClaims; until: number }>();
 
   return {
     async verify(token, verifyOptions) {
       if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
         throw new AccessTokenError('invalid_token', 'token missing or oversized');
+      }
+      const required = [...baseScopes, ...(verifyOptions?.requiredScopes ?? [])];
+      const now = Date.now();
+      const hit = verified.get(token);
+      if (hit) {
+        if (hit.until > now && hit.claims.exp + clockTolerance > now / 1000) {
+          requireScopes(hit.claims, required);
+          return hit.claims;
+        }
+        verified.delete(token);
+        if (hit.claims.exp + clockTolerance <= now / 1000) throw new AccessTokenError('invalid_token', 'token expired');
       }
       let payload;
       try {
@@ -103,7 +126,11 @@ export function createAccessTokenVerifierWithKeys(
         throw new AccessTokenError('invalid_token', describe(error), { cause: error });
       }
       const claims = toClaims(payload);
-      requireScopes(claims, [...baseScopes, ...(verifyOptions?.requiredScopes ?? [])]);
+      if (cacheSize > 0) {
+        if (verified.size >= cacheSize) verified.delete(verified.keys().next().value as string);
+        verified.set(token, { claims, until: Math.min(now + cacheTtlMs, claims.exp * 1000) });
+      }
+      requireScopes(claims, required);
       return claims;
     },
   };
