@@ -23,6 +23,7 @@ async function main() {
     APP_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATABASE_URL: process.env.AUTH_DATABASE_URL ?? 'postgresql://auth:auth@127.0.0.1:5432/auth',
+    AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
     ISSUER: 'http://localhost:3001',
     COOKIE_SECRET: 'bench-cookie-secret-0123456789abcdef',
     COOKIE_SECURE: 'false',

@@ -13,6 +13,7 @@ export const authConfigSchema = Type.Object({
     description: 'PostgreSQL URL of the auth database',
   }),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+  AMQP_URL: sensitiveString({ pattern: '^amqps?://', description: 'RabbitMQ URL; the outbox relay publishes user events there' }),
 
   ISSUER: Type.String({
     pattern: '^https?://[^/?#\\s]+(/[A-Za-z0-9._~-]+)*$',

@@ -32,6 +32,7 @@ export function testConfig(env: Record<string, string | undefined> = {}): AuthCo
     PORT: '0',
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     DATABASE_URL: process.env['AUTH_DATABASE_URL'] ?? 'postgresql://auth:auth@127.0.0.1:5432/auth',
+    AMQP_URL: process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672',
     ISSUER: 'http://auth.test',
     COOKIE_SECRET: 'test-cookie-secret-0123456789abcdef',
     COOKIE_SECURE: 'false',

@@ -1,10 +1,11 @@
-import type { Logger } from '@flotilla/logging';
+import { createLogger, type Logger } from '@flotilla/logging';
 import type { Metrics } from '@flotilla/metrics';
 import { ConfigError, createServer, type KitInstance } from '@flotilla/service-kit';
 import { configProblems, type AuthConfig } from '../config';
 import { loadSigningKeys } from '../domain/keys/signing-keys';
 import services from './plugins/app/services';
 import db from './plugins/external/db';
+import messaging from './plugins/external/messaging';
 import prisma from './plugins/external/prisma';
 import security from './plugins/external/security';
 import signing from './plugins/external/signing';
@@ -41,10 +42,11 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
     activeKid: config.SIGNING_ACTIVE_KID,
   });
 
+  const logger = overrides.logger ?? createLogger({ service: 'auth', level: config.LOG_LEVEL });
   const app = createServer({
     serviceName: 'auth',
     config,
-    logger: overrides.logger,
+    logger,
     metrics: overrides.metrics,
   });
   app.decorate('config', config);
@@ -55,6 +57,7 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
     applicationName: 'flotilla-auth',
   });
   await app.register(prisma);
+  await app.register(messaging, { url: config.AMQP_URL, logger });
   await app.register(security, {
     cookieSecret: config.COOKIE_SECRET,
     cookieSecure: config.COOKIE_SECURE,

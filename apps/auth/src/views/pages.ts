@@ -130,7 +130,26 @@ export function signedInPage(ctx: PageContext, view: { displayName: string; emai
 <form method="post" action="${ctx.prefix}/logout">
 <input type="hidden" name="_csrf" value="${view.csrfToken}">
 <button type="submit">Sign out</button>
-</form>`,
+</form>
+<p class="alt"><a href="${ctx.prefix}/account/deactivate">Close my account</a></p>`,
+  );
+}
+
+export function deactivatePage(ctx: PageContext, view: { csrfToken: string; email: string; error?: string; fieldErrors?: FieldErrors }): string {
+  const errors = view.fieldErrors ?? {};
+  return layout(
+    ctx,
+    'Close your account',
+    html`<h1>Close your account</h1>
+${formError(view.error)}
+<p>Closing the account signs you out everywhere, revokes every token issued to applications, and freezes your Flotilla account. Enter your password to confirm.</p>
+<form method="post" action="${ctx.prefix}/account/deactivate" novalidate>
+<input type="hidden" name="_csrf" value="${view.csrfToken}">
+<input type="hidden" name="email" value="${view.email}" autocomplete="username">
+${field({ id: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', error: errors.password, maxlength: 1024, autofocus: true })}
+<button type="submit">Close my account</button>
+</form>
+<p class="alt"><a href="${ctx.prefix}/">Keep my account</a></p>`,
   );
 }
 

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorResponseSchema, type KitInstance } from '@flotilla/service-kit';
 import { DomainError } from '../../../domain/errors';
-import { loginPage, messagePage, registerPage, signedInPage, type FieldErrors } from '../../../views/pages';
+import { deactivatePage, loginPage, messagePage, registerPage, signedInPage, type FieldErrors } from '../../../views/pages';
 import { cookiePath, safeReturnTo, SESSION_COOKIE, type RouteOptions } from '../route-options';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -183,4 +183,38 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
       }
     },
   );
+
+  app.get('/account/deactivate', async (request, reply) => {
+    const session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
+    const user = session && (await app.oauthStore.findUser(session.userId));
+    if (!user) return reply.redirect(`${prefix}/login`, 303);
+    return html(reply, 200, deactivatePage(ctx, { email: user.email, csrfToken: reply.generateCsrf() }));
+  });
+
+  app.post('/account/deactivate', { schema: { body: FormSchema }, preHandler: app.csrfProtection }, async (request, reply) => {
+    const session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
+    const user = session && (await app.oauthStore.findUser(session.userId));
+    if (!user) return reply.redirect(`${prefix}/login`, 303);
+    const body = request.body as FormBody;
+    try {
+      // Re-authentication for a destructive action (ASVS 7.5.1), throttled like sign-in.
+      await app.loginService.verifyPassword({ email: user.email, password: body.password ?? '', ip: request.ip });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+      return html(
+        reply,
+        statusFor(error),
+        deactivatePage(ctx, {
+          email: user.email,
+          csrfToken: reply.generateCsrf(),
+          error: error.code === 'INVALID_CREDENTIALS' ? 'The password is incorrect.' : error.message,
+          fieldErrors: error.code === 'INVALID_CREDENTIALS' ? { password: 'The password is incorrect.' } : {},
+        }),
+      );
+    }
+    await app.userService.deactivate(user.id);
+    reply.clearCookie(SESSION_COOKIE, { path });
+    return html(reply, 200, messagePage(ctx, { title: 'Account closed', message: 'Your account is closed and you have been signed out everywhere.' }));
+  });
 }
