@@ -91,15 +91,39 @@ if [ ! -s "$dir/rabbitmq_definitions.json" ] || [ "$force" = true ] ||
 JSON
 fi
 
-# --- auth: token signing key (ES256, RFC 7518 §3.4) and cookie secret -------------
-if [ ! -s "$dir/auth_signing_key.pem" ] || [ "$force" = true ]; then
-  put auth_signing_key.pem < <(openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null)
+# --- auth: token signing keys and secrets -----------------------------------------
+# SIGNING_KEYS is a JWK Set of EC P-256 private keys (ES256, RFC 7518 §3.4;
+# JWK members per RFC 7518 §6.2). openssl prints the key's numbers in hex;
+# they become base64url here, so no tool beyond openssl is needed.
+hex_b64url() {
+  local hex=$1 escaped='' i
+  for ((i = 0; i < ${#hex}; i += 2)); do escaped+="\\x${hex:i:2}"; done
+  # shellcheck disable=SC2059 # the format is the bytes
+  printf "$escaped" | openssl base64 -A | tr '+/' '-_' | tr -d '='
+}
+es256_jwks() {
+  local text priv pub kid
+  text=$(openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 | openssl ec -text -noout 2>/dev/null)
+  priv=$(printf '%s\n' "$text" | sed -n '/^priv:/,/^pub:/p' | sed '1d;$d' | tr -d ' :\n')
+  pub=$(printf '%s\n' "$text" | sed -n '/^pub:/,/^ASN1 OID/p' | sed '1d;$d' | tr -d ' :\n')
+  # d is exactly 32 bytes: openssl may print a leading 00 or drop leading zeros.
+  priv=$(printf '%064s' "${priv: -64}" | tr ' ' 0)
+  [ "${#pub}" -eq 130 ] && [ "${pub:0:2}" = 04 ] || { echo "gen-secrets: unexpected EC public key" >&2; return 1; }
+  kid="es256-$(date -u +%Y%m%d)-$(openssl rand -hex 4)"
+  printf '{"keys":[{"kty":"EC","crv":"P-256","alg":"ES256","use":"sig","kid":"%s","x":"%s","y":"%s","d":"%s"}]}\n' \
+    "$kid" "$(hex_b64url "${pub:2:64}")" "$(hex_b64url "${pub:66:64}")" "$(hex_b64url "$priv")"
+}
+if [ ! -s "$dir/auth_signing_keys.json" ] || [ "$force" = true ]; then
+  put auth_signing_keys.json < <(es256_jwks)
 fi
 put auth_cookie_secret < <(random 32)
-put api_cookie_secret < <(random 32)
-# The API is the browser's backend-for-frontend: a confidential OAuth client of
-# auth. auth-seed registers the client with this secret; api presents it.
-put api_oauth_client_secret < <(random 32)
+# The API is the browser's backend-for-frontend, a confidential OAuth client of
+# auth; auth-seed registers it (and the client_credentials service client) with
+# these secrets.
+put bff_client_secret < <(random 32)
+put service_client_secret < <(random 32)
+# 32 random bytes, base64url (43 characters): the API's session encryption key.
+put api_session_encryption_key < <(openssl rand 32 | openssl base64 -A | tr '+/' '-_' | tr -d '=')
 
 # --- observability profile -------------------------------------------------------
 put grafana_admin_password < <(random)
