@@ -12,6 +12,8 @@ module.exports = {
   displayName: '@flotilla/api',
   preset: '../../jest.preset.js',
   testEnvironment: 'node',
+  // Unit specs only (next to the code, no I/O); test/integration has its own config and target.
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
   transform: {
     '^.+\\.[cm]?[tj]s$': ['@swc/jest', swcJestConfig],
   },

@@ -6,20 +6,18 @@ describe('createFastifyLogger', () => {
     const { logger, lines, flush } = createCapturedLogger('svc', 'info');
     const log = createFastifyLogger(logger);
 
-    log
-      .child({ reqId: 'r-1' })
-      .info(
-        {
-          req: {
-            method: 'GET',
-            url: '/v1/x?token=secret',
-            headers: { cookie: 'c' },
-          },
-          res: { statusCode: 200 },
-          responseTime: 1.5,
+    log.child({ reqId: 'r-1' }).info(
+      {
+        req: {
+          method: 'GET',
+          url: '/v1/x?token=secret',
+          headers: { cookie: 'c' },
         },
-        'request completed',
-      );
+        res: { statusCode: 200 },
+        responseTime: 1.5,
+      },
+      'request completed',
+    );
     await flush();
 
     const [line] = lines();

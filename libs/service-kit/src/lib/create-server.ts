@@ -123,6 +123,16 @@ export function createServer(options: CreateServerOptions): KitInstance {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
 
+  // Once close() has begun, a keep-alive client would hold its socket (and the
+  // shutdown) open after its in-flight request; tell it to go.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     const route = request.is404 ? undefined : request.routeOptions.url;
     const durationMs = reply.elapsedTime;

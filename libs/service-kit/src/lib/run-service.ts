@@ -43,8 +43,11 @@ export async function runService<App extends Listenable>(
   const proc: ServiceProcess = options.process ?? process;
   let app: App | undefined;
   let stopping = false;
+  let exiting = false;
 
   const exit = (code: number) => {
+    if (exiting) return;
+    exiting = true;
     // Let the last log lines reach stdout before the process goes.
     setImmediate(() => proc.exit(code));
   };
@@ -54,6 +57,7 @@ export async function runService<App extends Listenable>(
       logger.warn('second shutdown request; exiting now', {
         'event.reason': reason,
       });
+      exiting = true;
       proc.exit(exitCode === 0 ? 1 : exitCode);
       return;
     }

@@ -1,0 +1,128 @@
+import { EventEmitter } from 'node:events';
+import { createCapturedLogger } from '@flotilla/logging/testing';
+import {
+  runService,
+  type Listenable,
+  type ServiceProcess,
+} from './run-service';
+
+class FakeProcess extends EventEmitter implements ServiceProcess {
+  exits: number[] = [];
+  exit(code: number) {
+    this.exits.push(code);
+  }
+}
+
+function fakeApp(
+  closeMs = 0,
+): Listenable & { closed: boolean; listening: boolean } {
+  return {
+    closed: false,
+    listening: false,
+    async listen() {
+      this.listening = true;
+      return 'http://127.0.0.1:1234';
+    },
+    async close() {
+      await new Promise((resolve) => setTimeout(resolve, closeMs));
+      this.closed = true;
+    },
+  };
+}
+
+const settle = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('runService', () => {
+  beforeEach(() => jest.useRealTimers());
+
+  function start(app: ReturnType<typeof fakeApp>, shutdownTimeoutMs = 1_000) {
+    const proc = new FakeProcess();
+    const { logger, lines, flush } = createCapturedLogger('svc', 'info');
+    const running = runService({
+      build: async () => app,
+      host: '127.0.0.1',
+      port: 0,
+      shutdownTimeoutMs,
+      logger,
+      process: proc,
+    });
+    return { proc, running, lines, flush };
+  }
+
+  it('when SIGTERM arrives, then the app is closed and the process exits 0', async () => {
+    const app = fakeApp(20);
+    const { proc, running } = start(app);
+    await running;
+
+    proc.emit('SIGTERM', 'SIGTERM');
+    await settle(60);
+
+    expect(app.listening).toBe(true);
+    expect(app.closed).toBe(true);
+    expect(proc.exits).toEqual([0]);
+  });
+
+  it('when closing takes longer than the bound, then the process exits 1', async () => {
+    const app = fakeApp(500);
+    const { proc, running, lines, flush } = start(app, 50);
+    await running;
+
+    proc.emit('SIGINT', 'SIGINT');
+    await settle(120);
+    await flush();
+
+    expect(proc.exits).toEqual([1]);
+    expect(
+      lines().some((l) =>
+        String(l['message']).includes('did not finish in time'),
+      ),
+    ).toBe(true);
+  });
+
+  it('when a second signal arrives during shutdown, then the process exits at once', async () => {
+    const app = fakeApp(500);
+    const { proc, running } = start(app);
+    await running;
+
+    proc.emit('SIGTERM', 'SIGTERM');
+    proc.emit('SIGTERM', 'SIGTERM');
+
+    expect(proc.exits).toEqual([1]);
+    expect(app.closed).toBe(false);
+  });
+
+  it('when an exception escapes, then it is logged as fatal and the app is closed with exit code 1', async () => {
+    const app = fakeApp();
+    const { proc, running, lines, flush } = start(app);
+    await running;
+
+    proc.emit('uncaughtException', new Error('bug'));
+    await settle(20);
+    await flush();
+
+    expect(app.closed).toBe(true);
+    expect(proc.exits).toEqual([1]);
+    expect(lines().find((l) => l['log.level'] === 'fatal')).toMatchObject({
+      'error.message': 'bug',
+    });
+  });
+
+  it('when listening fails, then it is logged and the process exits 1', async () => {
+    const app = fakeApp();
+    app.listen = async () => {
+      throw Object.assign(new Error('listen EADDRINUSE'), {
+        code: 'EADDRINUSE',
+      });
+    };
+    const { proc, running, lines, flush } = start(app);
+
+    await expect(running).rejects.toThrow('EADDRINUSE');
+    await settle(5);
+    await flush();
+
+    expect(proc.exits).toEqual([1]);
+    expect(lines().find((l) => l['log.level'] === 'fatal')).toMatchObject({
+      'error.code': 'EADDRINUSE',
+    });
+  });
+});
