@@ -29,6 +29,7 @@ async function main() {
     COOKIE_SECURE: 'false',
     SIGNING_KEYS_DEV_PATH: join(tmpdir(), 'flotilla-auth-bench', 'signing-keys.json'),
     LOGIN_MAX_FAILURES_PER_IP: '100000',
+    REGISTER_MAX_PER_IP_PER_HOUR: '100000',
   });
   const app = await buildApp(config, { logger: createLogger({ service: 'auth', level: 'error' }) });
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -46,9 +46,18 @@ export const authConfigSchema = Type.Object({
   ARGON2_TIME_COST: Type.Integer({ minimum: 2, maximum: 20, default: 2 }),
   ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
 
+  REGISTER_MAX_PER_IP_PER_HOUR: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 20 }),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
   LOGIN_THROTTLE_WINDOW_SECONDS: seconds({ default: 900, minimum: 60, maximum: 86_400, description: 'Sliding window of the login limits' }),
+
+  HOUSEKEEPING_INTERVAL_SECONDS: seconds({ default: 600, minimum: 10, maximum: 86_400, description: 'How often expired rows are deleted' }),
+  HOUSEKEEPING_RETENTION_SECONDS: seconds({
+    default: 86_400,
+    minimum: 900,
+    maximum: 7_776_000,
+    description: 'How long expired rows are kept (must cover the login throttle window)',
+  }),
 
   SESSION_IDLE_TTL_SECONDS: seconds({ default: 1800, minimum: 60, maximum: 86_400, description: 'Provider session inactivity timeout' }),
   SESSION_ABSOLUTE_TTL_SECONDS: seconds({ default: 43_200, minimum: 300, maximum: 2_592_000, description: 'Provider session lifetime' }),
@@ -82,6 +91,9 @@ export function configProblems(config: AuthConfig): { key: string; problem: stri
   }
   if (config.SESSION_IDLE_TTL_SECONDS > config.SESSION_ABSOLUTE_TTL_SECONDS) {
     problems.push({ key: 'SESSION_IDLE_TTL_SECONDS', problem: 'must not exceed SESSION_ABSOLUTE_TTL_SECONDS' });
+  }
+  if (config.HOUSEKEEPING_RETENTION_SECONDS < config.LOGIN_THROTTLE_WINDOW_SECONDS) {
+    problems.push({ key: 'HOUSEKEEPING_RETENTION_SECONDS', problem: 'must cover LOGIN_THROTTLE_WINDOW_SECONDS' });
   }
   const relaxed = config.APP_ENV === 'development' || config.APP_ENV === 'test';
   if (!relaxed && !config.SIGNING_KEYS) {

@@ -4,6 +4,7 @@ import { createLogger } from '@flotilla/logging';
 import { loadConfig, type KitInstance } from '@flotilla/service-kit';
 import { buildApp, type BuildAppOverrides } from '../src/app/app';
 // The decorators the app adds (prisma, services …), for the tests' types.
+import type {} from '../src/app/plugins/app/housekeeping';
 import type {} from '../src/app/plugins/app/services';
 import type {} from '../src/app/plugins/external/prisma';
 import type {} from '../src/app/plugins/external/signing';
@@ -39,6 +40,7 @@ export function testConfig(env: Record<string, string | undefined> = {}): AuthCo
     SIGNING_KEYS_DEV_PATH: join(tmpdir(), 'flotilla-auth-test', 'signing-keys.json'),
     // Every test signs in from its own random address; this limit is exercised on its own.
     LOGIN_MAX_FAILURES_PER_IP: '100000',
+    REGISTER_MAX_PER_IP_PER_HOUR: '100000',
     ...env,
   });
 }

@@ -3,6 +3,7 @@ import type { Metrics } from '@flotilla/metrics';
 import { ConfigError, createServer, type KitInstance } from '@flotilla/service-kit';
 import { configProblems, type AuthConfig } from '../config';
 import { loadSigningKeys } from '../domain/keys/signing-keys';
+import housekeeping from './plugins/app/housekeeping';
 import services from './plugins/app/services';
 import db from './plugins/external/db';
 import messaging from './plugins/external/messaging';
@@ -86,10 +87,16 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
     },
   });
 
+  await app.register(housekeeping, {
+    intervalMs: config.HOUSEKEEPING_INTERVAL_SECONDS * 1000,
+    retentionSeconds: config.HOUSEKEEPING_RETENTION_SECONDS,
+  });
+
   const routeOptions: RouteOptions = {
     issuer: config.ISSUER,
     routePrefix: config.ROUTE_PREFIX,
     cookieSecure: config.COOKIE_SECURE,
+    registerMaxPerIpPerHour: config.REGISTER_MAX_PER_IP_PER_HOUR,
   };
   await app.register(async (routes) => {
     await routes.register(wellKnownRoutes, routeOptions);

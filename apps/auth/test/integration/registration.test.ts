@@ -99,4 +99,24 @@ describe('registration (real PostgreSQL)', () => {
     expect(response.body).toMatch(/id="password"[^>]*aria-describedby="password-hint password-error"[^>]*aria-invalid="true"/);
     expect(response.body).toContain('id="password-error"');
   });
+
+  it('when one address registers more than the hourly limit, then 429 with Retry-After', async () => {
+    const limited = await buildTestApp({ REGISTER_MAX_PER_IP_PER_HOUR: '2' });
+    try {
+      const post = () =>
+        limited.inject({
+          method: 'POST',
+          url: '/register',
+          remoteAddress: '203.0.113.7',
+          payload: { email: uniqueEmail('burst'), displayName: 'Burst', password: GOOD_PASSWORD },
+        });
+      expect((await post()).statusCode).toBe(201);
+      expect((await post()).statusCode).toBe(201);
+      const third = await post();
+      expect(third.statusCode).toBe(429);
+      expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
 });

@@ -5,6 +5,8 @@ export interface RouteOptions {
   /** The prefix the routes are mounted under ('' or '/auth'); must match the issuer's path. */
   readonly routePrefix: string;
   readonly cookieSecure: boolean;
+  /** Registrations accepted per client IP per hour. */
+  readonly registerMaxPerIpPerHour: number;
 }
 
 export const SESSION_COOKIE = 'auth_session';

@@ -3,6 +3,7 @@ import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 
 export interface SecurityPluginOptions {
   /** Signs the CSRF secret cookie. */
@@ -22,6 +23,8 @@ export interface SecurityPluginOptions {
 export default fp<SecurityPluginOptions>(
   async (app, options) => {
     await app.register(formbody, { bodyLimit: 16 * 1024 });
+    // Opt-in per route (config.rateLimit); login has its own database-backed throttle.
+    await app.register(rateLimit, { global: false });
     await app.register(cookie, { secret: options.cookieSecret, hook: 'onRequest' });
     await app.register(csrf, {
       sessionPlugin: '@fastify/cookie',

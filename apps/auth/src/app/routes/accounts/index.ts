@@ -150,9 +150,11 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
   app.post(
     '/register',
     {
+      // Per process: with several replicas the effective limit is the sum.
+      config: { rateLimit: { max: options.registerMaxPerIpPerHour, timeWindow: 3_600_000 } },
       schema: {
         body: { content: { [JSON_TYPE]: { schema: RegisterJsonSchema }, [FORM]: { schema: FormSchema } } },
-        response: { 201: RegisteredSchema, 400: errorResponseSchema, 409: errorResponseSchema },
+        response: { 201: RegisteredSchema, 400: errorResponseSchema, 409: errorResponseSchema, 429: errorResponseSchema },
       },
       // JSON cannot be posted cross-site without a CORS preflight, which this service never grants;
       // the browser form carries a CSRF token.
