@@ -17,6 +17,10 @@ module.exports = {
   transform: {
     '^.+\\.[cm]?[tj]s$': ['@swc/jest', swcJestConfig],
   },
+  // jose@6 is ESM only as well (the preset covers cookie and typebox), and @fastify/cookie
+  // loads cookie@2 with import(), which Jest's CommonJS runtime only runs once transpiled;
+  // @fastify/static (Swagger UI) brings an ESM-only content-disposition.
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|typebox|jose|content-disposition|@fastify/cookie|@fastify/static/node_modules/content-disposition)/)'],
   moduleFileExtensions: ['ts', 'js', 'html'],
   coverageDirectory: 'test-output/jest/coverage',
 };

@@ -1,5 +1,8 @@
 import { Type, type Static } from 'typebox';
-import { baseConfigSchema, sensitiveString } from '@flotilla/service-kit';
+import { baseConfigSchema, secretString, sensitiveString } from '@flotilla/service-kit';
+
+const Flag = (fallback: 'true' | 'false', description: string) =>
+  Type.Union([Type.Literal('true'), Type.Literal('false')], { default: fallback, description });
 
 /** Everything the ledger API reads from its environment; nothing else reads process.env. */
 export const apiConfigSchema = Type.Object({
@@ -14,6 +17,28 @@ export const apiConfigSchema = Type.Object({
     pattern: '^amqps?://',
     description: 'RabbitMQ URL',
   }),
+  OUTBOX_RELAY_ENABLED: Flag('true', 'Publish committed outbox events from this process'),
+  CONSUMERS_ENABLED: Flag('true', 'Consume user events and live-update broadcasts'),
+
+  AUTH_ISSUER: Type.String({ pattern: '^https?://', description: 'Exact iss of access tokens; also the OIDC discovery base' }),
+  AUTH_AUDIENCE: Type.String({ minLength: 1, default: 'flotilla-api', description: 'This API as a resource server (aud)' }),
+  AUTH_JWKS_URI: Type.Optional(Type.String({ pattern: '^https?://', description: 'Default: <AUTH_ISSUER>/jwks' })),
+  AUTH_ALGORITHMS: Type.String({ pattern: '^(ES256|ES384|ES512|EdDSA|PS256|RS256)(,(ES256|ES384|ES512|EdDSA|PS256|RS256))*$', default: 'ES256' }),
+
+  MONEY_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 60, description: 'Transfers + deposits per user per minute, each' }),
+  SSE_HEARTBEAT_MS: Type.Integer({ minimum: 1_000, maximum: 120_000, default: 15_000 }),
+  IDEMPOTENCY_PURGE_INTERVAL_MS: Type.Integer({ minimum: 0, default: 600_000, description: '0 turns the purge job off' }),
+
+  BFF_ENABLED: Flag('true', 'Serve /api/auth/* (browser login) and accept the session cookie'),
+  PUBLIC_BASE_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:8080', description: 'Origin the browser uses; redirect_uri is <PUBLIC_BASE_URL>/api/auth/callback' }),
+  OAUTH_CLIENT_ID: Type.String({ minLength: 1, default: 'flotilla-web' }),
+  OAUTH_CLIENT_SECRET: Type.Optional(secretString({ description: 'Confidential client secret at the auth service' })),
+  OAUTH_SCOPES: Type.String({ default: 'openid email profile offline_access ledger:read ledger:write' }),
+  SESSION_ENCRYPTION_KEY: Type.Optional(
+    secretString({ minLength: 43, description: '32 random bytes, base64url: encrypts tokens at rest and keys the CSRF HMAC' }),
+  ),
+  SESSION_TTL_HOURS: Type.Integer({ minimum: 1, maximum: 720, default: 12 }),
+  COOKIE_SECURE: Flag('true', 'Secure flag on cookies; false only for plain-HTTP development'),
 });
 
 export type ApiConfig = Static<typeof apiConfigSchema>;

@@ -18,6 +18,11 @@ export function testConfig(
       process.env['LEDGER_DATABASE_URL'] ??
       'postgresql://ledger:ledger@127.0.0.1:5432/ledger',
     AMQP_URL: process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672',
+    AUTH_ISSUER: 'http://auth.test/auth',
+    AUTH_AUDIENCE: 'flotilla-api',
+    OUTBOX_RELAY_ENABLED: 'false',
+    CONSUMERS_ENABLED: 'false',
+    BFF_ENABLED: 'false',
     ...env,
   });
 }
@@ -32,4 +37,13 @@ export async function buildTestApp(
     logger: createLogger({ service: 'api', level: config.LOG_LEVEL }),
     ...overrides,
   });
+}
+
+/** Polls until `check` holds, for state reached asynchronously (broker connections, consumers, relays). */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, intervalMs = 25): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
 }

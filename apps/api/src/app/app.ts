@@ -2,6 +2,8 @@ import type { Logger } from '@flotilla/logging';
 import type { Metrics } from '@flotilla/metrics';
 import { createServer, type KitInstance } from '@flotilla/service-kit';
 import type { ApiConfig } from '../config';
+import type { AccessTokenVerifier, AsymmetricAlgorithm } from '@flotilla/auth-verify';
+import { registerLedger } from './ledger-app';
 import db from './plugins/external/db';
 
 declare module 'fastify' {
@@ -13,6 +15,8 @@ declare module 'fastify' {
 export interface BuildAppOverrides {
   logger?: Logger;
   metrics?: Metrics;
+  /** Replaces the JWKS-backed access-token verifier (tests sign tokens with a local key). */
+  accessTokenVerifier?: AccessTokenVerifier;
   /** Registered last, after the production routes: lets a test add a probe route to the real wiring. */
   testRoutes?: (app: KitInstance) => void;
 }
@@ -38,6 +42,22 @@ export async function buildApp(
     connectionString: config.DATABASE_URL,
     max: config.DATABASE_POOL_MAX,
     applicationName: 'flotilla-api',
+  });
+
+  await registerLedger(app, {
+    amqpUrl: config.AMQP_URL,
+    outboxRelay: config.OUTBOX_RELAY_ENABLED === 'true',
+    consumers: config.CONSUMERS_ENABLED === 'true',
+    accessToken: {
+      issuer: config.AUTH_ISSUER,
+      audience: config.AUTH_AUDIENCE,
+      jwksUri: config.AUTH_JWKS_URI ?? `${config.AUTH_ISSUER.replace(/\/$/, '')}/jwks`,
+      algorithms: config.AUTH_ALGORITHMS.split(',') as AsymmetricAlgorithm[],
+    },
+    ...(overrides.accessTokenVerifier ? { accessTokenVerifier: overrides.accessTokenVerifier } : {}),
+    moneyRateLimitPerMinute: config.MONEY_RATE_LIMIT_PER_MINUTE,
+    sseHeartbeatMs: config.SSE_HEARTBEAT_MS,
+    idempotencyPurgeIntervalMs: config.IDEMPOTENCY_PURGE_INTERVAL_MS,
   });
 
   overrides.testRoutes?.(app);

@@ -5,7 +5,8 @@ import {
   type KitInstance,
 } from '@flotilla/service-kit';
 import { apiConfigSchema } from '../../src/config';
-import { buildTestApp } from '../helper';
+import type {} from '../../src/app/plugins/external/messaging';
+import { buildTestApp, waitFor } from '../helper';
 
 describe('api health, metrics and errors (real PostgreSQL)', () => {
   let app: KitInstance;
@@ -40,11 +41,13 @@ describe('api health, metrics and errors (real PostgreSQL)', () => {
     expect(response.json()).toEqual({ status: 'ok' });
   });
 
-  it('when the database answers, then /readyz is 200 with the db check ok', async () => {
+  it('when the database and the broker answer, then /readyz is 200 with both checks ok', async () => {
+    await waitFor(() => app.messaging.connection.isConnected());
+
     const response = await app.inject({ method: 'GET', url: '/readyz' });
 
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ok', checks: { db: 'ok' } });
+    expect(response.json()).toEqual({ status: 'ok', checks: { db: 'ok', broker: 'ok' } });
   });
 
   it('when the database is unreachable, then /readyz is 503 naming db while /healthz stays 200', async () => {
@@ -58,7 +61,7 @@ describe('api health, metrics and errors (real PostgreSQL)', () => {
       expect(ready.statusCode).toBe(503);
       expect(ready.json()).toEqual({
         status: 'unavailable',
-        checks: { db: expect.stringMatching(/^error: .*ECONNREFUSED/) },
+        checks: { db: expect.stringMatching(/^error: .*ECONNREFUSED/), broker: expect.any(String) },
       });
       expect(live.statusCode).toBe(200);
       const metrics = await down.inject({ method: 'GET', url: '/metrics' });

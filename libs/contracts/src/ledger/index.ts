@@ -1,2 +1,3 @@
 export * from './limits';
 export * from './ledger-dtos';
+export * from './activity-query';

@@ -1,0 +1,50 @@
+import fp from 'fastify-plugin';
+import { createConsumer, NonRetryableError, onEvent, type Consumer } from '@flotilla/messaging';
+import { userDeactivatedEvent, userRegisteredEvent } from '@flotilla/contracts';
+import { isLedgerError } from '../../domain/ledger/errors';
+import { createOpenAccount } from '../../domain/ledger/open-account';
+import { createAccountRepository } from '../repositories/account-repository';
+
+export const USER_EVENTS_QUEUE = 'ledger.user-events';
+
+/**
+ * user.registered opens the user's account; user.deactivated freezes it. Each
+ * delivery runs in one transaction with the inbox row (libs/messaging), and the
+ * account insert is itself idempotent, so a redelivery changes nothing.
+ */
+export default fp<{ queue?: string }>(
+  async (app, options) => {
+    const consumer: Consumer = createConsumer({
+      connection: app.messaging.connection,
+      logger: app.messaging.logger,
+      registry: app.metrics.registry,
+      db: app.db,
+      queue: options.queue ?? USER_EVENTS_QUEUE,
+      handlers: [
+        onEvent(userRegisteredEvent, async (payload, ctx) => {
+          const openAccount = createOpenAccount({ accounts: createAccountRepository(ctx.tx) });
+          try {
+            const { created } = await openAccount({ userId: payload.userId, email: payload.email, displayName: payload.displayName });
+            ctx.logger.info(created ? 'account opened' : 'account already open', { 'user.id': payload.userId });
+          } catch (error) {
+            if (isLedgerError(error)) throw new NonRetryableError(error.message);
+            throw error;
+          }
+        }),
+        onEvent(userDeactivatedEvent, async (payload, ctx) => {
+          const frozen = await createAccountRepository(ctx.tx).freeze(payload.userId);
+          ctx.logger.info(frozen ? 'account frozen' : 'account already frozen or absent', { 'user.id': payload.userId });
+        }),
+      ],
+    });
+    app.decorate('userEventsConsumer', consumer);
+    app.addHook('onClose', async () => consumer.close());
+  },
+  { name: 'user-events-consumer', fastify: '5.x', dependencies: ['messaging', 'db'] },
+);
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    userEventsConsumer: Consumer;
+  }
+}
