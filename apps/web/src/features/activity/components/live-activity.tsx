@@ -30,7 +30,7 @@ export function LiveActivity() {
         <p className={`stream-status stream-${status}`}>
           <span className="dot" aria-hidden="true" />
           <span className="visually-hidden">Connection: </span>
-          {statusText[status]}
+          <span>{statusText[status]}</span>
         </p>
       </div>
       <div role="log" aria-live="polite" aria-labelledby={`${id}-title`}>

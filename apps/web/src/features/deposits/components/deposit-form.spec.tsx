@@ -43,7 +43,8 @@ describe('DepositForm', () => {
     await user.type(screen.getByLabelText('Deposit amount'), '250.75');
     await user.click(screen.getByRole('button', { name: 'Deposit' }));
 
-    expect(await screen.findByText('Deposited €250.75.')).toBeInTheDocument();
+    const region = screen.getByRole('region', { name: 'Deposit' });
+    await waitFor(() => expect(within(region).getByRole('status')).toHaveTextContent('Deposited €250.75.'));
     expect(bodies).toEqual([{ amount: 25_075 }]);
     expect(keys[0]).toMatch(/^[A-Za-z0-9_-]{16,128}$/);
     await within(balanceCard).findByText('€1,250.75');
@@ -68,5 +69,26 @@ describe('DepositForm', () => {
     await waitFor(() =>
       expect(screen.getByLabelText('Deposit amount')).toHaveAccessibleDescription(/over the daily deposit limit of €5,000.00/),
     );
+  });
+
+  it('when a deposit times out and is sent again, then the retry carries the same Idempotency-Key', async () => {
+    const keys: (string | null)[] = [];
+    server.use(
+      http.post<never, DepositRequest, DepositResponse>('/api/deposits', async ({ request }) => {
+        keys.push(request.headers.get('idempotency-key'));
+        const body = await request.json();
+        return keys.length === 1 ? HttpResponse.error() : HttpResponse.json(deposited(body.amount, 110_000), { status: 201 });
+      }),
+    );
+    const { user } = renderWithClient(<DepositForm currency="EUR" />);
+    await user.type(screen.getByLabelText('Deposit amount'), '100');
+
+    await user.click(screen.getByRole('button', { name: 'Deposit' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent(/Trying again is safe/);
+    await user.click(screen.getByRole('button', { name: 'Deposit' }));
+
+    expect(await screen.findByText('Deposited €100.00.')).toBeInTheDocument();
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
   });
 });

@@ -114,17 +114,10 @@ export function DepositForm({ currency = DEFAULT_CURRENCY }: { currency?: string
         <Button type="submit" disabled={deposit.isPending}>
           Deposit
         </Button>
-        {deposit.isPending ? (
-          <span className="pending" role="status">
-            Depositing…
-          </span>
-        ) : null}
       </form>
-      {done ? (
-        <p className="success" role="status">
-          Deposited {formatMoney(done.amount, done.currency)}.
-        </p>
-      ) : null}
+      <p className={done && !deposit.isPending ? 'form-status success' : 'form-status'} role="status">
+        {deposit.isPending ? 'Depositing…' : done ? `Deposited ${formatMoney(done.amount, done.currency)}.` : null}
+      </p>
     </section>
   );
 }

@@ -90,7 +90,8 @@ describe('TransferForm', () => {
     await fillForm(user, '  bob@example.com ', '0.29');
     await user.click(screen.getByRole('button', { name: 'Send' }));
 
-    expect(await screen.findByText('Sent €0.29 to Bob Builder (bob@example.com).')).toBeInTheDocument();
+    // One status region per form: the e2e journey reads it with getByRole('status').
+    await waitFor(() => expect(screen.getByRole('status')).toHaveTextContent('Sent €0.29 to Bob Builder (bob@example.com).'));
     expect(calls).toHaveLength(1);
     expect(calls[0]?.body).toEqual({ recipientEmail: 'bob@example.com', amount: 29 });
     expect(calls[0]?.key).toMatch(new RegExp(IDEMPOTENCY_KEY_PATTERN));

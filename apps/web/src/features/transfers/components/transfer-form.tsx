@@ -124,7 +124,7 @@ export function TransferForm({ currency = DEFAULT_CURRENCY }: { currency?: strin
     <section className="card transfer-card" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Send money</h2>
       {restored ? (
-        <p className="notice" role="status">
+        <p className="notice">
           We kept your unsent transfer while you signed in again. Check it, then press Send.
         </p>
       ) : null}
@@ -167,20 +167,18 @@ export function TransferForm({ currency = DEFAULT_CURRENCY }: { currency?: strin
             {serverErrors.form}
           </p>
         ) : null}
-        <Button type="submit" disabled={pending} aria-describedby={pending ? `${id}-pending` : undefined}>
+        <Button type="submit" disabled={pending}>
           Send
         </Button>
-        {pending ? (
-          <span id={`${id}-pending`} className="pending" role="status">
-            Sending…
-          </span>
-        ) : null}
       </form>
-      {sent ? (
-        <p className="success" role="status">
-          Sent {formatMoney(sent.amount, sent.currency)} to {sent.recipient.displayName} ({sent.recipient.email}).
-        </p>
-      ) : null}
+      {/* Always mounted: a live region announces changes, not its own insertion. */}
+      <p className={sent && !pending ? 'form-status success' : 'form-status'} role="status">
+        {pending
+          ? 'Sending…'
+          : sent
+            ? `Sent ${formatMoney(sent.amount, sent.currency)} to ${sent.recipient.displayName} (${sent.recipient.email}).`
+            : null}
+      </p>
     </section>
   );
 }
