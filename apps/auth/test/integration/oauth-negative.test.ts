@@ -212,6 +212,8 @@ describe('served under a route prefix, as behind the gateway', () => {
     expect(location.searchParams.get('return_to')).toMatch(/^\/auth\/authorize\?/);
     const login = await app.inject({ method: 'GET', url: `${location.pathname}${location.search}` });
     expect(login.body).toContain('action="/auth/login"');
+    // The redirect chain after the POST ends at the client: form-action must allow its origin.
+    expect(login.headers['content-security-policy']).toContain("form-action 'self' https://app.test;");
     expect(login.body).toContain('href="/auth/assets/auth.css"');
   });
 

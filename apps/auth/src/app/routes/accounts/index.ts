@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorResponseSchema, type KitInstance } from '@flotilla/service-kit';
 import { DomainError } from '../../../domain/errors';
 import { deactivatePage, loginPage, messagePage, registerPage, signedInPage, type FieldErrors } from '../../../views/pages';
+import { contentSecurityPolicy } from '../../plugins/external/security';
 import { cookiePath, safeReturnTo, SESSION_COOKIE, type RouteOptions } from '../route-options';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -77,11 +78,28 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
     reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: options.cookieSecure, path });
   }
 
-  const renderLogin = (reply: FastifyReply, status: number, view: Omit<Parameters<typeof loginPage>[1], 'csrfToken'>) =>
-    html(reply, status, loginPage(ctx, { ...view, csrfToken: reply.generateCsrf() }));
+  /** Lets the sign-in form's redirect chain reach the registered redirect_uri it leads to. */
+  async function allowFormTarget(reply: FastifyReply, returnTo: string | undefined) {
+    if (!returnTo) return;
+    const params = new URLSearchParams(returnTo.slice(returnTo.indexOf('?') + 1));
+    const client = await app.oauthStore.findClient(params.get('client_id') ?? '');
+    const redirectUri = params.get('redirect_uri') ?? '';
+    if (!client || !client.redirectUris.includes(redirectUri)) return;
+    reply.header('content-security-policy', contentSecurityPolicy([new URL(redirectUri).origin]));
+  }
 
-  const renderRegister = (reply: FastifyReply, status: number, view: Omit<Parameters<typeof registerPage>[1], 'csrfToken' | 'minPasswordLength' | 'maxPasswordLength'>) =>
-    html(
+  const renderLogin = async (reply: FastifyReply, status: number, view: Omit<Parameters<typeof loginPage>[1], 'csrfToken'>) => {
+    await allowFormTarget(reply, view.returnTo);
+    return html(reply, status, loginPage(ctx, { ...view, csrfToken: reply.generateCsrf() }));
+  };
+
+  const renderRegister = async (
+    reply: FastifyReply,
+    status: number,
+    view: Omit<Parameters<typeof registerPage>[1], 'csrfToken' | 'minPasswordLength' | 'maxPasswordLength'>,
+  ) => {
+    await allowFormTarget(reply, view.returnTo);
+    return html(
       reply,
       status,
       registerPage(ctx, {
@@ -91,6 +109,7 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
         maxPasswordLength: app.passwordPolicy.maxLength,
       }),
     );
+  };
 
   app.get('/', async (request, reply) => {
     const session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
