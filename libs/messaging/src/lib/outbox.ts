@@ -61,6 +61,8 @@ interface OutboxRow {
  * The oldest unsent event of each aggregate only: a later event never leaves
  * while an earlier one of its aggregate is unsent, even when another relay
  * holds that earlier one (SKIP LOCKED skips it, NOT EXISTS still sees it).
+ * `ORDER BY sent_at, sequence` (sent_at is NULL throughout) lets PostgreSQL walk
+ * the (sent_at, sequence) index instead of skipping every sent row.
  */
 const CLAIM_BATCH = `SELECT o.id, o.event_name, o.event_version, o.payload, o.headers, o.created_at
 FROM outbox_event o
@@ -71,13 +73,20 @@ WHERE o.sent_at IS NULL
       AND earlier.aggregate_id = o.aggregate_id
       AND earlier.sent_at IS NULL
       AND earlier.sequence < o.sequence)
-ORDER BY o.sequence
+ORDER BY o.sent_at, o.sequence
 LIMIT $1
 FOR UPDATE OF o SKIP LOCKED`;
 
 const PENDING_STATS = `SELECT count(*)::bigint AS pending,
   COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_age
 FROM outbox_event WHERE sent_at IS NULL`;
+
+const PURGE_CHUNK = 5000;
+const PURGE_INTERVAL_MS = 60_000;
+const PURGE_SENT = `DELETE FROM outbox_event WHERE id IN (
+  SELECT id FROM outbox_event
+  WHERE sent_at IS NOT NULL AND sent_at < now() - $1::float8 * interval '1 millisecond'
+  LIMIT ${PURGE_CHUNK})`;
 
 export const OUTBOX_NOTIFY_CHANNEL = 'outbox_event';
 
@@ -94,6 +103,14 @@ export interface OutboxRelayOptions {
   listen?: boolean;
   /** Ceiling of the pause after failed batches (doubling from pollIntervalMs). Default 30 s. */
   maxBackoffMs?: number;
+  /**
+   * Batches in flight at once, each in its own transaction: one claims while
+   * another waits for its confirms. Order per aggregate holds as with several
+   * relays. Default 2.
+   */
+  concurrency?: number;
+  /** Sent rows are deleted after this long (0 keeps them). Default 24 h. */
+  retentionMs?: number;
 }
 
 export interface RelayBatchResult {
@@ -107,6 +124,8 @@ export interface OutboxRelay {
   start(): void;
   /** One claim → publish → mark-sent transaction. */
   relayBatch(): Promise<RelayBatchResult>;
+  /** Deletes sent rows older than the retention, in bounded chunks; returns how many. */
+  purgeSent(): Promise<number>;
   /** Stops the loop after the batch in progress and releases the LISTEN connection. */
   close(): Promise<void>;
 }
@@ -190,21 +209,38 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   registerOutboxGauges(options.registry, db, logger);
 
+  const concurrency = options.concurrency ?? 2;
+  const retentionMs = options.retentionMs ?? 24 * 60 * 60 * 1000;
   let stopping = false;
   let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
+  const sleepers = new Set<() => void>();
   let listener: PoolClient | undefined;
+  let purgeTimer: NodeJS.Timeout | undefined;
+
+  function wakeAll(): void {
+    for (const wake of [...sleepers]) wake();
+  }
 
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
-        wake = undefined;
+        sleepers.delete(done);
         resolve();
       }
-      wake = done;
+      sleepers.add(done);
     });
+  }
+
+  async function purgeSent(): Promise<number> {
+    if (retentionMs <= 0) return 0;
+    let total = 0;
+    for (;;) {
+      const { rowCount } = await db.query(PURGE_SENT, [retentionMs]);
+      total += rowCount ?? 0;
+      if ((rowCount ?? 0) < PURGE_CHUNK || stopping) return total;
+    }
   }
 
   async function relayBatch(): Promise<RelayBatchResult> {
@@ -258,7 +294,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     while (!stopping && !listener) {
       try {
         const client = await db.connect();
-        client.on('notification', () => wake?.());
+        client.on('notification', () => wakeAll());
         client.on('error', (err) => {
           logger.warn('outbox LISTEN connection lost; polling until it is back', errorFields(err));
           if (listener === client) listener = undefined;
@@ -283,7 +319,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     await listen();
   }
 
-  async function run(): Promise<void> {
+  async function worker(): Promise<void> {
     let failures = 0;
     while (!stopping) {
       if (!publisher.isConnected()) {
@@ -312,12 +348,20 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (loop) return;
       stopping = false;
       if (options.listen ?? true) void listen();
-      loop = run();
+      loop = Promise.all(Array.from({ length: concurrency }, () => worker())).then(() => undefined);
+      if (retentionMs > 0) {
+        purgeTimer = setInterval(() => {
+          purgeSent().catch((err) => logger.warn('purging sent outbox rows failed', errorFields(err)));
+        }, PURGE_INTERVAL_MS);
+        purgeTimer.unref();
+      }
     },
     relayBatch,
+    purgeSent,
     async close() {
       stopping = true;
-      wake?.();
+      clearInterval(purgeTimer);
+      wakeAll();
       await loop;
       loop = undefined;
       const client = listener;

@@ -22,7 +22,8 @@ model OutboxEvent {
   lastError     String?   @map("last_error")
 
   @@index([sentAt, sequence])
-  @@index([aggregateType, aggregateId, sequence])
+  /// sentAt before sequence: the relay looks for an aggregate's earlier *unsent* events.
+  @@index([aggregateType, aggregateId, sentAt, sequence])
   @@map("outbox_event")
 }
 
@@ -71,7 +72,7 @@ CREATE UNIQUE INDEX "outbox_event_sequence_key" ON "outbox_event"("sequence");
 CREATE INDEX "outbox_event_sent_at_sequence_idx" ON "outbox_event"("sent_at", "sequence");
 
 -- CreateIndex
-CREATE INDEX "outbox_event_aggregate_type_aggregate_id_sequence_idx" ON "outbox_event"("aggregate_type", "aggregate_id", "sequence");
+CREATE INDEX "outbox_event_aggregate_type_aggregate_id_sent_at_sequence_idx" ON "outbox_event"("aggregate_type", "aggregate_id", "sent_at", "sequence");
 
 -- Wakes the relay (LISTEN outbox_event) when a transaction that wrote events commits.
 CREATE FUNCTION "outbox_event_notify"() RETURNS trigger LANGUAGE plpgsql AS $$

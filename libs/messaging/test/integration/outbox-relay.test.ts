@@ -211,6 +211,45 @@ describe('outbox relay', () => {
     await setupPublisher.close();
   });
 
+  it('when a transaction commits an event, then NOTIFY wakes the idle relay long before its next poll', async () => {
+    const registry = newRegistry();
+    const exchange = uniqueName('events');
+    const event = testEvent();
+    const publisher = createPublisher({ connection, logger, registry, exchange });
+    await publisher.waitForReady(10_000);
+    const tap = await tapQueue(exchange, event.name);
+    const relay = createOutboxRelay({ db: db.pool, publisher, registry, logger, pollIntervalMs: 30_000 });
+    relay.start();
+    // Let the workers find the outbox empty and go to sleep for their 30 s poll.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+
+    await enqueueOutbox(db.pool, event, { thingId: 'n-1', amount: 1 }, { aggregateType: 'thing', aggregateId: 'n-1' });
+
+    await waitFor(() => probe.depth(tap), (n) => n === 1, 5000, 'the notified event');
+    expect(Date.now() - started).toBeLessThan(5000);
+    await relay.close();
+    await publisher.close();
+  });
+
+  it('when sent rows are older than the retention, then they are purged and unsent ones stay', async () => {
+    const registry = newRegistry();
+    const event = testEvent();
+    const publisher = createPublisher({ connection, logger, registry, exchange: uniqueName('events') });
+    await enqueueMany(event, 3, 1);
+    await db.pool.query(`UPDATE outbox_event SET sent_at = now() - interval '2 hours' WHERE aggregate_id IN ('agg-0', 'agg-1')`);
+    await db.pool.query(`UPDATE outbox_event SET sent_at = now() - interval '10 minutes' WHERE aggregate_id = 'agg-2'`);
+    await enqueueMany(event, 1, 1);
+    const relay = createOutboxRelay({ db: db.pool, publisher, registry, logger, retentionMs: 60 * 60 * 1000 });
+
+    expect(await relay.purgeSent()).toBe(2);
+
+    expect(await countRows(db.pool, 'SELECT count(*) AS n FROM outbox_event')).toBe(2);
+    expect(await countRows(db.pool, 'SELECT count(*) AS n FROM outbox_event WHERE sent_at IS NULL')).toBe(1);
+    await relay.close();
+    await publisher.close();
+  });
+
   it('when a row is enqueued through a Prisma-style raw executor, then it is stored like a pg one', async () => {
     const event = testEvent();
     const prismaLike = {
