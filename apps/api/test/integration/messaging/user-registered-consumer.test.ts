@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { userRegisteredEvent, userDeactivatedEvent } from '@flotilla/contracts';
+import type { KitInstance } from '@flotilla/service-kit';
+import type {} from '../../../src/app/consumers/user-events';
+import type {} from '../../../src/app/plugins/external/messaging';
+import { buildTestApp, waitFor } from '../../helper';
+import { createTestPool } from '../../support/ledger-fixtures';
+
+let app: KitInstance;
+let pool: Pool;
+
+beforeAll(async () => {
+  app = await buildTestApp({ CONSUMERS_ENABLED: 'true' });
+  await app.userEventsConsumer.waitForReady();
+  pool = createTestPool(2);
+});
+
+afterAll(async () => {
+  await app.close();
+  await pool.end();
+});
+
+async function accountsOf(userId: string) {
+  const { rows } = await pool.query('SELECT email, display_name, status FROM accounts WHERE user_id = $1', [userId]);
+  return rows;
+}
+
+describe('user.registered consumer', () => {
+  it('when the same message is delivered twice and the event is republished under a new id, then exactly one account exists', async () => {
+    const userId = randomUUID();
+    const payload = { userId, email: `Reg-${userId}@Example.test`, displayName: 'Registered', registeredAt: new Date().toISOString() };
+    const messageId = randomUUID();
+
+    await app.messaging.publisher.publish(userRegisteredEvent, payload, { messageId });
+    await app.messaging.publisher.publish(userRegisteredEvent, payload, { messageId });
+    await app.messaging.publisher.publish(userRegisteredEvent, payload);
+    await waitFor(async () => {
+      const { rows } = await pool.query(
+        "SELECT count(*)::int AS n FROM processed_message WHERE consumer = 'ledger.user-events' AND message_id = $1",
+        [messageId],
+      );
+      return rows[0].n === 1 && (await accountsOf(userId)).length === 1;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(await accountsOf(userId)).toEqual([{ email: `reg-${userId}@example.test`, display_name: 'Registered', status: 'active' }]);
+  });
+
+  it('when user.deactivated arrives, then the account is frozen and transfers from it are refused', async () => {
+    const userId = randomUUID();
+    await app.messaging.publisher.publish(userRegisteredEvent, {
+      userId,
+      email: `gone-${userId}@example.test`,
+      displayName: 'Leaving',
+      registeredAt: new Date().toISOString(),
+    });
+    await waitFor(async () => (await accountsOf(userId)).length === 1);
+
+    await app.messaging.publisher.publish(userDeactivatedEvent, { userId, deactivatedAt: new Date().toISOString() });
+
+    await waitFor(async () => (await accountsOf(userId))[0]?.status === 'frozen');
+  });
+});
