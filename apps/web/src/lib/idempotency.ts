@@ -2,9 +2,16 @@ import { IDEMPOTENCY_KEY_PATTERN } from '@flotilla/contracts';
 
 const keyPattern = new RegExp(IDEMPOTENCY_KEY_PATTERN);
 
-/** A fresh key: 'web-' + a v4 UUID, 40 characters, matching the API's pattern. */
+/**
+ * A fresh key: 'web-' + 144 random bits in base64url, 28 characters, matching
+ * the API's pattern. getRandomValues rather than randomUUID: the latter exists
+ * only in secure contexts, and the stack may be reached over plain http by a
+ * host name other than localhost.
+ */
 export function newIdempotencyKey(): string {
-  const key = `web-${crypto.randomUUID()}`;
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  const base64url = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_');
+  const key = `web-${base64url}`;
   if (!keyPattern.test(key)) throw new Error('Idempotency key does not match the API pattern');
   return key;
 }
