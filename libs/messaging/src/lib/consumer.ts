@@ -214,10 +214,22 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         onCancelled(channel);
         return;
       }
-      const work = handleDelivery(channel, msg).finally(() => inFlight.delete(work));
+      const work = handleDelivery(channel, msg)
+        .catch((err) => onUnexpected(channel, msg, err))
+        .finally(() => inFlight.delete(work));
       inFlight.add(work);
     });
     active = { channel, consumerTag };
+  }
+
+  /** A bug in this lib must not become an unhandled rejection (process exit) nor a stuck unacked message. */
+  function onUnexpected(channel: ConfirmChannel, msg: ConsumeMessage, err: unknown): void {
+    logger.error('unexpected error while handling a delivery; returning it to the queue', errorFields(err));
+    try {
+      channel.nack(msg, false, true);
+    } catch {
+      // Channel gone: the broker requeues it anyway.
+    }
   }
 
   function onCancelled(channel: ConfirmChannel): void {
@@ -394,7 +406,12 @@ export function createBroadcastConsumer(options: BroadcastConsumerOptions): Cons
       await channel.prefetch(options.prefetch ?? 64);
       const { consumerTag } = await channel.consume(queue, (msg) => {
         if (msg === null) return;
-        const work = handle(channel, msg).finally(() => inFlight.delete(work));
+        const work = handle(channel, msg)
+          .catch((err) => {
+            logger.error('unexpected error while handling a broadcast delivery', errorFields(err));
+            safeAck(channel, msg, logger);
+          })
+          .finally(() => inFlight.delete(work));
         inFlight.add(work);
       });
       active = { channel, consumerTag };

@@ -1,5 +1,4 @@
-import type { Socket } from 'node:net';
-import { createMessagingConnection, type MessagingConnection } from '../../src/lib/connection';
+import { createMessagingConnection } from '../../src/lib/connection';
 import { createConsumer, onEvent } from '../../src/lib/consumer';
 import { createPublisher } from '../../src/lib/publisher';
 import {
@@ -8,6 +7,7 @@ import {
   consumerQueues,
   countRows,
   createTestDatabase,
+  killSocket,
   metricValue,
   newRegistry,
   recordingLogger,
@@ -15,12 +15,6 @@ import {
   uniqueName,
   waitFor,
 } from './support';
-
-/** Cuts the TCP connection under amqplib, as a crash or a network partition would. */
-function killSocket(connection: MessagingConnection): void {
-  const model = connection.manager.connection as unknown as { connection: { stream: Socket } };
-  model.connection.stream.destroy(new Error('simulated crash'));
-}
 
 describe('inbox', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { Socket } from 'node:net';
 import * as amqplib from 'amqplib';
 import { Pool } from 'pg';
 import { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { MESSAGING_TABLES_SQL } from '../../src/lib/schema';
+import type { MessagingConnection } from '../../src/lib/connection';
 import type { Logger } from '../../src/lib/types';
 
 export const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -145,4 +147,10 @@ export async function rabbitmqctl(...args: string[]): Promise<void> {
 export async function countRows(pool: Pool, sql: string, params: unknown[] = []): Promise<number> {
   const { rows } = await pool.query<{ n: string }>(sql, params);
   return Number(rows[0]?.n ?? 0);
+}
+
+/** Cuts the TCP connection under amqplib, as a crash or a network partition would. */
+export function killSocket(connection: MessagingConnection): void {
+  const model = connection.manager.connection as unknown as { connection: { stream: Socket } };
+  model.connection.stream.destroy(new Error('simulated crash'));
 }
