@@ -133,7 +133,8 @@ export function TransferForm({ currency = DEFAULT_CURRENCY }: { currency?: strin
           id={`${id}-recipientEmail`}
           label="Recipient email"
           type="email"
-          autoComplete="email"
+          // Not "email": that autofills the sender's own address.
+          autoComplete="off"
           inputMode="email"
           spellCheck={false}
           value={values.recipientEmail}
