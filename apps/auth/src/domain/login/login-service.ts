@@ -29,14 +29,18 @@ export function createLoginService(deps: LoginServiceDeps) {
     async verifyPassword(input: { email: string; password: string; ip: string }): Promise<UserRecord> {
       const email = normaliseEmail(input.email).slice(0, 254);
       const at = now();
-      const decision = await checkThrottle(deps.attempts, deps.limits, email, input.ip, at);
+      const password = normalisePassword(input.password);
+      const plausible = [...password].length <= deps.maxPasswordLength && email.length > 0;
+      // Both lookups at once: the throttle decides, the account is only used if allowed.
+      const [decision, user] = await Promise.all([
+        checkThrottle(deps.attempts, deps.limits, email, input.ip, at),
+        plausible ? deps.users.findByEmail(email) : Promise.resolve(undefined),
+      ]);
       if (!decision.allowed) {
         throw new DomainError('TOO_MANY_ATTEMPTS', 'Too many failed sign-in attempts. Try again later.', {
           retryAfterSeconds: decision.retryAfterSeconds,
         });
       }
-      const password = normalisePassword(input.password);
-      const user = [...password].length <= deps.maxPasswordLength && email.length > 0 ? await deps.users.findByEmail(email) : undefined;
       let ok = false;
       if (user && user.active) ok = await deps.hasher.verify(user.passwordHash, password);
       else await deps.hasher.verifyAgainstDummy(password.slice(0, 256));

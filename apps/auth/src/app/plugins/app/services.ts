@@ -36,7 +36,7 @@ export default fp<ServicesPluginOptions>(
   async (app, options) => {
     const hasher = createPasswordHasher(options.argon2);
     const policy = createPasswordPolicy(options.passwordPolicy);
-    const users = createUsersRepository(app.prisma);
+    const users = createUsersRepository(app.prisma, app.db);
     const oauthStore = createOAuthStore(app.prisma);
 
     app.decorate('passwordPolicy', policy);
@@ -45,13 +45,13 @@ export default fp<ServicesPluginOptions>(
       'loginService',
       createLoginService({
         users,
-        attempts: createLoginAttemptsRepository(app.prisma),
+        attempts: createLoginAttemptsRepository(app.db),
         hasher,
         limits: options.throttle,
         maxPasswordLength: options.passwordPolicy.maxLength,
       }),
     );
-    app.decorate('sessionService', createSessionService(createSessionsRepository(app.prisma), options.sessions));
+    app.decorate('sessionService', createSessionService(createSessionsRepository(app.db), options.sessions));
     app.decorate('oauthStore', oauthStore);
     app.decorate(
       'oauthService',

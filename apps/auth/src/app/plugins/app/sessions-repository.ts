@@ -1,59 +1,75 @@
+import type pg from 'pg';
 import type { SessionStore } from '../../../domain/login/sessions';
 import type { LoginAttemptStore } from '../../../domain/login/throttle';
-import type { PrismaClient } from '../../../generated/prisma/client';
 
-export function createSessionsRepository(prisma: PrismaClient): SessionStore {
+// The sign-in path runs on plain SQL over the shared pool: it is the hottest path
+// of the service, and Prisma's per-query compilation cost more CPU than the queries.
+
+export function createSessionsRepository(db: pg.Pool): SessionStore {
   return {
     async create(session) {
-      await prisma.session.create({
-        data: {
-          id: session.id,
-          userId: session.userId,
-          createdAt: session.at,
-          lastSeenAt: session.at,
-          expiresAt: session.expiresAt,
-          ip: session.ip.slice(0, 64),
-          userAgent: session.userAgent,
-        },
-      });
+      await db.query(
+        `INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
+         VALUES ($1, $2::uuid, $3, $3, $4, $5, $6)`,
+        [session.id, session.userId, session.at, session.expiresAt, session.ip.slice(0, 64), session.userAgent],
+      );
     },
     async find(id) {
-      const row = await prisma.session.findUnique({ where: { id }, include: { user: { select: { status: true } } } });
+      const { rows } = await db.query<{
+        id: string;
+        user_id: string;
+        created_at: Date;
+        last_seen_at: Date;
+        expires_at: Date;
+        ended_at: Date | null;
+        status: string;
+      }>(
+        `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ended_at, u.status
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`,
+        [id],
+      );
+      const row = rows[0];
       if (!row) return undefined;
       return {
         id: row.id,
-        userId: row.userId,
-        createdAt: row.createdAt,
-        lastSeenAt: row.lastSeenAt,
-        expiresAt: row.expiresAt,
-        endedAt: row.endedAt,
-        userActive: row.user.status === 'ACTIVE',
+        userId: row.user_id,
+        createdAt: row.created_at,
+        lastSeenAt: row.last_seen_at,
+        expiresAt: row.expires_at,
+        endedAt: row.ended_at,
+        userActive: row.status === 'ACTIVE',
       };
     },
     async touch(id, at) {
-      await prisma.session.updateMany({ where: { id, endedAt: null }, data: { lastSeenAt: at } });
+      await db.query('UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND ended_at IS NULL', [id, at]);
     },
     async end(id, at) {
-      await prisma.session.updateMany({ where: { id, endedAt: null }, data: { endedAt: at } });
+      await db.query('UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL', [id, at]);
     },
   };
 }
 
-export function createLoginAttemptsRepository(prisma: PrismaClient): LoginAttemptStore {
+export function createLoginAttemptsRepository(db: pg.Pool): LoginAttemptStore {
   return {
     async nthRecentFailure(key, n, since) {
-      const row = await prisma.loginAttempt.findFirst({
-        where: { ...('email' in key ? { email: key.email } : { ip: key.ip }), succeeded: false, createdAt: { gt: since } },
-        orderBy: { createdAt: 'desc' },
-        skip: n - 1,
-        select: { createdAt: true },
-      });
-      return row?.createdAt;
+      const column = 'email' in key ? 'email' : 'ip';
+      const value = 'email' in key ? key.email : key.ip;
+      // Served by the (email, created_at) / (ip, created_at) indexes.
+      const { rows } = await db.query<{ created_at: Date }>(
+        `SELECT created_at FROM login_attempts
+         WHERE ${column} = $1 AND succeeded = false AND created_at > $2
+         ORDER BY created_at DESC OFFSET $3 LIMIT 1`,
+        [value, since, n - 1],
+      );
+      return rows[0]?.created_at;
     },
     async record(attempt) {
-      await prisma.loginAttempt.create({
-        data: { email: attempt.email.slice(0, 254), ip: attempt.ip.slice(0, 64), succeeded: attempt.succeeded, createdAt: attempt.at },
-      });
+      await db.query('INSERT INTO login_attempts (email, ip, succeeded, created_at) VALUES ($1, $2, $3, $4)', [
+        attempt.email.slice(0, 254),
+        attempt.ip.slice(0, 64),
+        attempt.succeeded,
+        attempt.at,
+      ]);
     },
   };
 }

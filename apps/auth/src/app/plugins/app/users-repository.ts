@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { OutboxEvent, UserRecord, UserStore } from '../../../domain/users/ports';
 import { Prisma, type PrismaClient, type User } from '../../../generated/prisma/client';
 import { writeUserEvent } from './outbox';
@@ -13,11 +14,24 @@ function toRecord(user: User): UserRecord {
   };
 }
 
-export function createUsersRepository(prisma: PrismaClient): UserStore {
+export function createUsersRepository(prisma: PrismaClient, db: pg.Pool): UserStore {
   return {
+    // On the sign-in path: plain SQL (see sessions-repository.ts).
     async findByEmail(email) {
-      const user = await prisma.user.findUnique({ where: { email } });
-      return user ? toRecord(user) : undefined;
+      const { rows } = await db.query<{ id: string; email: string; display_name: string; password_hash: string; status: string; created_at: Date }>(
+        'SELECT id, email, display_name, password_hash, status, created_at FROM users WHERE email = $1',
+        [email],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      return {
+        id: row.id,
+        email: row.email,
+        displayName: row.display_name,
+        passwordHash: row.password_hash,
+        active: row.status === 'ACTIVE',
+        createdAt: row.created_at,
+      };
     },
 
     async findById(id) {
