@@ -114,6 +114,32 @@ describe('OAuth 2.1 / OIDC with oauth4webapi as the client (real PostgreSQL)', (
     expect(introspected.active).toBe(false);
   });
 
+  it('when a refresh asks for a narrower scope, then the new access token has it; a wider scope is invalid_scope', async () => {
+    const user = await registerUser(app, undefined, 'narrow');
+    const first = await exchange(app, as, await authorize(app, as, user));
+
+    const narrowed = await oauth.processRefreshTokenResponse(
+      as,
+      bffClient,
+      await oauth.refreshTokenGrantRequest(as, bffClient, bffAuth, first.refresh_token as string, {
+        ...requestOptions(app),
+        additionalParameters: { scope: 'api' },
+      }),
+    );
+    expect(narrowed.scope).toBe('api');
+    expect((await verifier.verify(narrowed.access_token)).scopes).toEqual(['api']);
+
+    const widened = await oauth.refreshTokenGrantRequest(as, bffClient, bffAuth, narrowed.refresh_token as string, {
+      ...requestOptions(app),
+      additionalParameters: { scope: 'api admin' },
+    });
+    await expect(oauth.processRefreshTokenResponse(as, bffClient, widened)).rejects.toMatchObject({ error: 'invalid_scope' });
+
+    // The refused request did not spend the token.
+    const still = await oauth.refreshTokenGrantRequest(as, bffClient, bffAuth, narrowed.refresh_token as string, requestOptions(app));
+    expect((await oauth.processRefreshTokenResponse(as, bffClient, still)).access_token).toEqual(expect.any(String));
+  });
+
   it('when a refresh family is past its idle lifetime, then the refresh is refused', async () => {
     const user = await registerUser(app, undefined, 'idle');
     const tokens = await exchange(app, as, await authorize(app, as, user));

@@ -226,6 +226,15 @@ export function createOAuthService(deps: OAuthServiceDeps) {
       requireGrant(client, 'refresh_token');
       if (!params.refreshToken) throw new OAuthError('invalid_request', 'refresh_token is required');
       const at = now();
+      const requested = params.scope === undefined ? undefined : parseScopeParam(params.scope);
+      if (requested) {
+        // Checked before rotating, so a bad scope request does not burn the token.
+        const current = await store.findRefreshToken(sha256Hex(params.refreshToken));
+        const granted = current && current.family.clientId === client.id ? parseScopeParam(current.family.scope) : undefined;
+        if (granted && (requested.length === 0 || requested.some((s) => !granted.includes(s)))) {
+          throw new OAuthError('invalid_scope', 'scope exceeds the original grant');
+        }
+      }
       const newToken = randomToken();
       const result = await store.rotateRefreshToken({
         oldHash: sha256Hex(params.refreshToken),
@@ -244,15 +253,9 @@ export function createOAuthService(deps: OAuthServiceDeps) {
         throw error;
       }
 
+      // RFC 6749 §6: the new scope may only narrow the original grant (checked above).
       const granted = parseScopeParam(family.scope);
-      let scopes = granted;
-      if (params.scope !== undefined) {
-        // RFC 6749 §6: the new scope may only narrow the original grant.
-        scopes = parseScopeParam(params.scope);
-        if (scopes.length === 0 || scopes.some((s) => !granted.includes(s))) {
-          throw new OAuthError('invalid_scope', 'scope exceeds the original grant');
-        }
-      }
+      const scopes = requested ? requested.filter((s) => granted.includes(s)) : granted;
       const scope = scopes.join(' ');
       const accessToken = await issueAccessToken({
         client,
