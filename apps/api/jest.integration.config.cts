@@ -7,4 +7,5 @@ module.exports = {
   displayName: 'api:integration',
   testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
   testTimeout: 30_000,
+  globalSetup: '<rootDir>/test/global-setup.cjs',
 };

@@ -22,7 +22,10 @@ export const apiConfigSchema = Type.Object({
 
   AUTH_ISSUER: Type.String({ pattern: '^https?://', description: 'Exact iss of access tokens; also the OIDC discovery base' }),
   AUTH_AUDIENCE: Type.String({ minLength: 1, default: 'flotilla-api', description: 'This API as a resource server (aud)' }),
-  AUTH_JWKS_URI: Type.Optional(Type.String({ pattern: '^https?://', description: 'Default: <AUTH_ISSUER>/jwks' })),
+  AUTH_INTERNAL_URL: Type.Optional(
+    Type.String({ pattern: '^https?://', description: 'Base URL of the auth service from inside the network (token, revoke, JWKS). Default: AUTH_ISSUER' }),
+  ),
+  AUTH_JWKS_URI: Type.Optional(Type.String({ pattern: '^https?://', description: 'Default: <AUTH_INTERNAL_URL>/jwks' })),
   AUTH_ALGORITHMS: Type.String({ pattern: '^(ES256|ES384|ES512|EdDSA|PS256|RS256)(,(ES256|ES384|ES512|EdDSA|PS256|RS256))*$', default: 'ES256' }),
 
   MONEY_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 60, description: 'Transfers + deposits per user per minute, each' }),
@@ -31,7 +34,7 @@ export const apiConfigSchema = Type.Object({
 
   BFF_ENABLED: Flag('true', 'Serve /api/auth/* (browser login) and accept the session cookie'),
   PUBLIC_BASE_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:8080', description: 'Origin the browser uses; redirect_uri is <PUBLIC_BASE_URL>/api/auth/callback' }),
-  OAUTH_CLIENT_ID: Type.String({ minLength: 1, default: 'flotilla-web' }),
+  OAUTH_CLIENT_ID: Type.String({ minLength: 1, default: 'flotilla-bff' }),
   OAUTH_CLIENT_SECRET: Type.Optional(secretString({ description: 'Confidential client secret at the auth service' })),
   OAUTH_SCOPES: Type.String({ default: 'openid email profile offline_access ledger:read ledger:write' }),
   SESSION_ENCRYPTION_KEY: Type.Optional(
@@ -42,3 +45,18 @@ export const apiConfigSchema = Type.Object({
 });
 
 export type ApiConfig = Static<typeof apiConfigSchema>;
+
+/** Cross-key rules the schema cannot state; each message names the key to fix. */
+export function apiConfigProblems(config: ApiConfig): string[] {
+  const problems: string[] = [];
+  if (config.BFF_ENABLED === 'true') {
+    if (!config.OAUTH_CLIENT_SECRET) problems.push('OAUTH_CLIENT_SECRET is required when BFF_ENABLED=true');
+    const relaxed = config.APP_ENV === 'development' || config.APP_ENV === 'test';
+    if (!config.SESSION_ENCRYPTION_KEY && !relaxed) problems.push('SESSION_ENCRYPTION_KEY is required outside development and test');
+    if (config.SESSION_ENCRYPTION_KEY && Buffer.from(config.SESSION_ENCRYPTION_KEY, 'base64url').length !== 32) {
+      problems.push('SESSION_ENCRYPTION_KEY must be 32 bytes in base64url (43 characters)');
+    }
+    if (config.COOKIE_SECURE === 'false' && !relaxed) problems.push('COOKIE_SECURE=false is only allowed in development and test');
+  }
+  return problems;
+}

@@ -1,7 +1,8 @@
 import type { Logger } from '@flotilla/logging';
 import type { Metrics } from '@flotilla/metrics';
 import { createServer, type KitInstance } from '@flotilla/service-kit';
-import type { ApiConfig } from '../config';
+import { randomBytes } from 'node:crypto';
+import { apiConfigProblems, type ApiConfig } from '../config';
 import type { AccessTokenVerifier, AsymmetricAlgorithm } from '@flotilla/auth-verify';
 import { registerLedger } from './ledger-app';
 import db from './plugins/external/db';
@@ -30,6 +31,10 @@ export async function buildApp(
   config: ApiConfig,
   overrides: BuildAppOverrides = {},
 ): Promise<KitInstance> {
+  const problems = apiConfigProblems(config);
+  if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
+  const authInternalUrl = (config.AUTH_INTERNAL_URL ?? config.AUTH_ISSUER).replace(/\/$/, '');
+
   const app = createServer({
     serviceName: 'api',
     config,
@@ -51,13 +56,28 @@ export async function buildApp(
     accessToken: {
       issuer: config.AUTH_ISSUER,
       audience: config.AUTH_AUDIENCE,
-      jwksUri: config.AUTH_JWKS_URI ?? `${config.AUTH_ISSUER.replace(/\/$/, '')}/jwks`,
+      jwksUri: config.AUTH_JWKS_URI ?? `${authInternalUrl}/jwks`,
       algorithms: config.AUTH_ALGORITHMS.split(',') as AsymmetricAlgorithm[],
     },
     ...(overrides.accessTokenVerifier ? { accessTokenVerifier: overrides.accessTokenVerifier } : {}),
     moneyRateLimitPerMinute: config.MONEY_RATE_LIMIT_PER_MINUTE,
     sseHeartbeatMs: config.SSE_HEARTBEAT_MS,
     idempotencyPurgeIntervalMs: config.IDEMPOTENCY_PURGE_INTERVAL_MS,
+    ...(config.BFF_ENABLED === 'true' && config.OAUTH_CLIENT_SECRET
+      ? {
+          bff: {
+            internalBaseUrl: authInternalUrl,
+            clientId: config.OAUTH_CLIENT_ID,
+            clientSecret: config.OAUTH_CLIENT_SECRET,
+            scopes: config.OAUTH_SCOPES.split(' ').filter(Boolean),
+            publicBaseUrl: config.PUBLIC_BASE_URL,
+            cookieSecure: config.COOKIE_SECURE === 'true',
+            sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
+            // Development and test may run without a key: sessions then last as long as the process.
+            encryptionKey: config.SESSION_ENCRYPTION_KEY ? Buffer.from(config.SESSION_ENCRYPTION_KEY, 'base64url') : randomBytes(32),
+          },
+        }
+      : {}),
   });
 
   overrides.testRoutes?.(app);

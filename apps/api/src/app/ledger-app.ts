@@ -3,9 +3,12 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { createRemoteJWKSet } from 'jose';
 import { createAccessTokenVerifier, type AccessTokenVerifier, type AsymmetricAlgorithm } from '@flotilla/auth-verify';
 import { IDEMPOTENCY_KEY_TTL_HOURS } from '@flotilla/contracts';
 import type { KitInstance } from '@flotilla/service-kit';
+import bffRoutes, { CSRF_COOKIE } from './bff/bff-routes';
+import { createTokenCipher } from './bff/token-cipher';
 import liveUpdatesConsumer from './consumers/live-updates';
 import userEventsConsumer from './consumers/user-events';
 import authentication from './plugins/app/authentication';
@@ -15,6 +18,8 @@ import { strictQueryNumbers } from './plugins/app/strict-query-numbers';
 import messaging from './plugins/external/messaging';
 import activityStreamRoute from './routes/activity-stream';
 import ledgerRoutes from './routes/ledger-routes';
+import meRoute from './routes/me';
+import { createSessionRepository } from './repositories/session-repository';
 
 export interface LedgerAppOptions {
   readonly amqpUrl: string;
@@ -31,8 +36,18 @@ export interface LedgerAppOptions {
   readonly moneyRateLimitPerMinute: number;
   readonly sseHeartbeatMs: number;
   readonly idempotencyPurgeIntervalMs: number;
-  /** Extra plugins registered under /api after authentication (the BFF). */
-  readonly beforeRoutes?: (api: KitInstance) => Promise<void>;
+  /** Browser login (BFF); absent when the API serves Bearer clients only. */
+  readonly bff?: {
+    readonly internalBaseUrl: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly scopes: readonly string[];
+    readonly publicBaseUrl: string;
+    readonly cookieSecure: boolean;
+    readonly sessionTtlMs: number;
+    /** 32 bytes: seals tokens at rest and keys the CSRF HMAC. */
+    readonly encryptionKey: Buffer;
+  };
 }
 
 /**
@@ -68,19 +83,29 @@ export async function registerLedger(app: KitInstance, options: LedgerAppOptions
 
   await app.register(ledger, { idempotencyPurgeIntervalMs: options.idempotencyPurgeIntervalMs });
   await app.register(liveUpdates);
-  await app.register(authentication, {
-    verifier:
-      options.accessTokenVerifier ??
-      createAccessTokenVerifier({
-        issuer: options.accessToken.issuer,
-        audience: options.accessToken.audience,
-        jwksUri: options.accessToken.jwksUri,
-        algorithms: options.accessToken.algorithms,
-      }),
-  });
+  const verifier =
+    options.accessTokenVerifier ??
+    createAccessTokenVerifier({
+      issuer: options.accessToken.issuer,
+      audience: options.accessToken.audience,
+      jwksUri: options.accessToken.jwksUri,
+      algorithms: options.accessToken.algorithms,
+    });
+  await app.register(authentication, { verifier });
   if (options.consumers) {
     await app.register(userEventsConsumer);
     await app.register(liveUpdatesConsumer);
+  }
+
+  const bff = options.bff;
+  const cipher = bff ? createTokenCipher(bff.encryptionKey) : undefined;
+  const sessions = bff ? createSessionRepository(app.db) : undefined;
+  if (sessions && options.idempotencyPurgeIntervalMs > 0) {
+    const timer = setInterval(() => {
+      sessions.purgeExpired().catch((error: unknown) => app.log.warn({ err: error }, 'session purge failed'));
+    }, options.idempotencyPurgeIntervalMs);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
   }
 
   await app.register(
@@ -88,7 +113,34 @@ export async function registerLedger(app: KitInstance, options: LedgerAppOptions
       // Only JSON bodies: a text/plain body would otherwise reach validation as a string.
       api.removeContentTypeParser('text/plain');
       api.addHook('preValidation', strictQueryNumbers);
-      await options.beforeRoutes?.(api as KitInstance);
+      if (bff && cipher && sessions) {
+        await api.register(bffRoutes, {
+          issuer: options.accessToken.issuer,
+          internalBaseUrl: bff.internalBaseUrl,
+          clientId: bff.clientId,
+          clientSecret: bff.clientSecret,
+          scopes: bff.scopes,
+          publicBaseUrl: bff.publicBaseUrl,
+          cookieSecure: bff.cookieSecure,
+          sessionTtlMs: bff.sessionTtlMs,
+          sessions,
+          cipher,
+          accessTokenVerifier: verifier,
+          idTokenKeys: createRemoteJWKSet(new URL(options.accessToken.jwksUri)),
+          idTokenAlgorithms: options.accessToken.algorithms,
+        });
+      }
+      await api.register(meRoute, {
+        ...(bff && cipher
+          ? {
+              csrfCookieFor: (sessionIdHash: string) => ({
+                name: CSRF_COOKIE,
+                value: cipher.csrfTokenFor(sessionIdHash),
+                options: { httpOnly: false, sameSite: 'lax', secure: bff.cookieSecure, path: '/', maxAge: Math.floor(bff.sessionTtlMs / 1000) },
+              }),
+            }
+          : {}),
+      });
       await api.register(ledgerRoutes, { moneyRateLimitPerMinute: options.moneyRateLimitPerMinute });
       await api.register(activityStreamRoute, { heartbeatMs: options.sseHeartbeatMs, replayLimit: 1000 });
     },

@@ -1,0 +1,310 @@
+import { createHash, randomBytes } from 'node:crypto';
+import oauth2, { type OAuth2Namespace } from '@fastify/oauth2';
+import type { CookieSerializeOptions } from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { ErrorResponseSchema } from '@flotilla/contracts';
+import { AppError, type KitInstance } from '@flotilla/service-kit';
+import type { AccessTokenVerifier } from '@flotilla/auth-verify';
+import type { Principal } from '../plugins/app/authentication';
+import type { SessionRepository, StoredSession } from '../repositories/session-repository';
+import type { TokenCipher } from './token-cipher';
+
+export const SESSION_COOKIE = 'flotilla_session';
+export const CSRF_COOKIE = 'csrf_token';
+export const CSRF_HEADER = 'x-csrf-token';
+const RETURN_TO_COOKIE = 'flotilla_return_to';
+/** Refresh this long before the access token expires, so a request never carries one that dies in flight. */
+const REFRESH_MARGIN_MS = 60_000;
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    authServer: OAuth2Namespace;
+  }
+}
+
+export interface BffOptions {
+  /** Exact iss; the browser is sent to its /authorize. */
+  issuer: string;
+  /** Where this API reaches the auth service (token, revoke); defaults to the issuer. */
+  internalBaseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scopes: readonly string[];
+  publicBaseUrl: string;
+  cookieSecure: boolean;
+  sessionTtlMs: number;
+  sessions: SessionRepository;
+  cipher: TokenCipher;
+  accessTokenVerifier: AccessTokenVerifier;
+  idTokenKeys: JWTVerifyGetKey;
+  idTokenAlgorithms: readonly string[];
+}
+
+interface TokenSet {
+  access_token: string;
+  refresh_token?: string;
+  id_token?: string;
+  expires_in?: number;
+  scope?: string;
+}
+
+export function hashSessionId(id: string): string {
+  return createHash('sha256').update(id).digest('hex');
+}
+
+/** Only same-origin paths: "/x" yes, "//evil.example" and "https://…" no (open-redirect guard). */
+export function safeReturnTo(value: unknown): string {
+  if (typeof value !== 'string' || value.length > 512) return '/';
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\r\n]/.test(value)) return '/';
+  return value;
+}
+
+/**
+ * Backend-for-frontend login (RFC 9700 §6.1, draft-ietf-oauth-browser-based-apps
+ * §6.1): this API is a confidential client of the auth service, runs the code
+ * flow with PKCE, keeps the tokens server-side (encrypted), refreshes them
+ * itself, and gives the browser only an opaque httpOnly session cookie plus a
+ * double-submit CSRF token for state-changing requests.
+ */
+export default async function bffRoutes(app: KitInstance, options: BffOptions) {
+  const issuerUrl = new URL(options.issuer.replace(/\/$/, ''));
+  const internalUrl = new URL(options.internalBaseUrl.replace(/\/$/, ''));
+  const baseCookie: CookieSerializeOptions = { httpOnly: true, sameSite: 'lax', secure: options.cookieSecure };
+  const sessionCookie: CookieSerializeOptions = { ...baseCookie, path: '/api', maxAge: Math.floor(options.sessionTtlMs / 1000) };
+  const csrfCookie: CookieSerializeOptions = { ...baseCookie, httpOnly: false, path: '/', maxAge: Math.floor(options.sessionTtlMs / 1000) };
+
+  await app.register(oauth2, {
+    name: 'authServer',
+    scope: [...options.scopes],
+    credentials: {
+      client: { id: options.clientId, secret: options.clientSecret },
+      auth: {
+        authorizeHost: issuerUrl.origin,
+        authorizePath: `${issuerUrl.pathname.replace(/\/$/, '')}/authorize`,
+        tokenHost: internalUrl.origin,
+        tokenPath: `${internalUrl.pathname.replace(/\/$/, '')}/token`,
+        revokePath: `${internalUrl.pathname.replace(/\/$/, '')}/revoke`,
+      },
+    },
+    callbackUri: `${options.publicBaseUrl.replace(/\/$/, '')}/api/auth/callback`,
+    pkce: 'S256',
+    cookie: { ...baseCookie, path: '/api/auth' },
+  });
+
+  async function verifyIdentity(tokens: TokenSet) {
+    const claims = await options.accessTokenVerifier.verify(tokens.access_token);
+    let email: string | undefined;
+    let displayName: string | undefined;
+    if (tokens.id_token) {
+      const { payload } = await jwtVerify(tokens.id_token, options.idTokenKeys, {
+        issuer: options.issuer,
+        audience: options.clientId,
+        algorithms: [...options.idTokenAlgorithms],
+      });
+      if (payload.sub !== claims.sub) throw new Error('ID token and access token name different users');
+      if (typeof payload.email === 'string') email = payload.email;
+      if (typeof payload.name === 'string') displayName = payload.name;
+    }
+    return { claims, email, displayName };
+  }
+
+  function sealTokens(tokens: TokenSet, now: number) {
+    return {
+      accessToken: options.cipher.encrypt(tokens.access_token),
+      refreshToken: tokens.refresh_token ? options.cipher.encrypt(tokens.refresh_token) : null,
+      accessExpiresAt: new Date(now + (tokens.expires_in ?? 300) * 1000),
+    };
+  }
+
+  async function refreshIfDue(session: StoredSession): Promise<StoredSession> {
+    if (session.accessExpiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS) return session;
+    return options.sessions.withLocked(session.idHash, async (locked, db) => {
+      // Another request (maybe on another replica) may have refreshed while we waited for the lock.
+      if (!locked) return session;
+      if (locked.accessExpiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS) return locked;
+      if (!locked.refreshToken) throw new AppError(401, 'SESSION_EXPIRED', 'Your session has expired; sign in again');
+      let fresh: TokenSet;
+      try {
+        const result = await app.authServer.getNewAccessTokenUsingRefreshToken(
+          {
+            token_type: 'Bearer',
+            access_token: options.cipher.decrypt(locked.accessToken),
+            refresh_token: options.cipher.decrypt(locked.refreshToken),
+            expires_in: 0,
+            expires_at: locked.accessExpiresAt,
+          },
+          {},
+        );
+        fresh = result.token as unknown as TokenSet;
+      } catch (error) {
+        const status = (error as { output?: { statusCode?: number } }).output?.statusCode;
+        if (status && status >= 400 && status < 500) {
+          throw new AppError(401, 'SESSION_EXPIRED', 'Your session has expired; sign in again', undefined, { cause: error });
+        }
+        throw new AppError(503, 'SERVICE_UNAVAILABLE', 'Sign-in service unavailable; retry shortly', undefined, { cause: error });
+      }
+      const sealed = sealTokens({ ...fresh, refresh_token: fresh.refresh_token ?? options.cipher.decrypt(locked.refreshToken) }, Date.now());
+      const scope = fresh.scope ?? locked.scope;
+      await options.sessions.updateTokens(db, locked.idHash, { ...sealed, scope });
+      return { ...locked, ...sealed, scope };
+    });
+  }
+
+  app.setSessionAuthenticator({
+    async authenticate(request: FastifyRequest): Promise<Principal | null> {
+      const id = request.cookies[SESSION_COOKIE];
+      if (!id || id.length > 128) return null;
+      const idHash = hashSessionId(id);
+      const stored = await options.sessions.findLive(idHash);
+      if (!stored) return null;
+      if (UNSAFE_METHODS.has(request.method)) {
+        const header = request.headers[CSRF_HEADER];
+        const cookie = request.cookies[CSRF_COOKIE];
+        if (typeof header !== 'string' || header !== cookie || !options.cipher.verifyCsrfToken(idHash, header)) {
+          throw new AppError(403, 'CSRF_FAILED', `Send the ${CSRF_COOKIE} cookie's value in the ${CSRF_HEADER} header`);
+        }
+      }
+      const session = await refreshIfDue(stored);
+      return {
+        userId: session.userId,
+        scopes: session.scope.split(' ').filter(Boolean),
+        email: session.email,
+        displayName: session.displayName,
+        via: 'session',
+        sessionId: idHash,
+      };
+    },
+  });
+
+  app.get(
+    '/auth/login',
+    {
+      schema: {
+        summary: 'Start sign-in at the auth service (authorization code + PKCE)',
+        tags: ['auth'],
+        querystring: Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 512 })) }),
+        response: { 302: Type.Null({ description: 'Redirect to the authorization endpoint' }), 400: ErrorResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      reply.setCookie(RETURN_TO_COOKIE, safeReturnTo(request.query.returnTo), { ...baseCookie, path: '/api/auth', maxAge: 600 });
+      const uri = await app.authServer.generateAuthorizationUri(request, reply);
+      return reply.redirect(uri, 302);
+    },
+  );
+
+  app.get(
+    '/auth/callback',
+    {
+      schema: {
+        summary: 'Redirect target of the auth service: exchanges the code, opens the session',
+        tags: ['auth'],
+        querystring: Type.Object({
+          code: Type.Optional(Type.String({ maxLength: 2048 })),
+          state: Type.Optional(Type.String({ maxLength: 2048 })),
+          iss: Type.Optional(Type.String({ maxLength: 2048 })),
+          error: Type.Optional(Type.String({ maxLength: 256 })),
+          error_description: Type.Optional(Type.String({ maxLength: 2048 })),
+        }),
+        response: { 302: Type.Null({ description: 'Back to the app' }), 400: ErrorResponseSchema, 503: ErrorResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      const returnTo = safeReturnTo(request.cookies[RETURN_TO_COOKIE]);
+      reply.clearCookie(RETURN_TO_COOKIE, { ...baseCookie, path: '/api/auth' });
+      if (request.query.error || !request.query.code) {
+        throw new AppError(400, 'LOGIN_FAILED', `Sign-in did not complete${request.query.error ? `: ${request.query.error}` : ''}`);
+      }
+      // RFC 9207: a response naming another issuer is a mix-up attempt.
+      if (request.query.iss !== undefined && request.query.iss !== options.issuer) {
+        throw new AppError(400, 'LOGIN_FAILED', 'The authorization response came from an unexpected issuer');
+      }
+      let tokens: TokenSet;
+      try {
+        const result = await app.authServer.getAccessTokenFromAuthorizationCodeFlow(request, reply);
+        tokens = result.token as unknown as TokenSet;
+      } catch (error) {
+        const status = (error as { output?: { statusCode?: number } }).output?.statusCode;
+        if (status === undefined && !(error instanceof Error && /state/i.test(error.message))) {
+          throw new AppError(503, 'SERVICE_UNAVAILABLE', 'Sign-in service unavailable; retry shortly', undefined, { cause: error });
+        }
+        throw new AppError(400, 'LOGIN_FAILED', 'Sign-in could not be completed; start again', undefined, { cause: error });
+      }
+      let identity;
+      try {
+        identity = await verifyIdentity(tokens);
+      } catch (error) {
+        throw new AppError(400, 'LOGIN_FAILED', 'The auth service returned tokens that do not verify', undefined, { cause: error });
+      }
+      const email = identity.email ?? '';
+      const now = Date.now();
+      const id = randomBytes(32).toString('base64url');
+      const idHash = hashSessionId(id);
+      await options.sessions.create({
+        idHash,
+        userId: identity.claims.sub,
+        email,
+        displayName: identity.displayName ?? email,
+        scope: tokens.scope ?? identity.claims.scope,
+        ...sealTokens(tokens, now),
+        idToken: tokens.id_token ? options.cipher.encrypt(tokens.id_token) : null,
+        expiresAt: new Date(now + options.sessionTtlMs),
+      });
+      if (email) {
+        await app.ledger.openAccount({ userId: identity.claims.sub, email, displayName: identity.displayName ?? email }).catch((error: unknown) => {
+          request.log.warn({ err: error }, 'opening the account at sign-in failed; it will be opened on first use or by the consumer');
+        });
+      }
+      reply.setCookie(SESSION_COOKIE, id, sessionCookie);
+      reply.setCookie(CSRF_COOKIE, options.cipher.csrfTokenFor(idHash), csrfCookie);
+      return reply.redirect(returnTo, 302);
+    },
+  );
+
+  app.post(
+    '/auth/logout',
+    {
+      schema: {
+        summary: 'End the session (needs the x-csrf-token header); revokes the refresh token at the auth service',
+        tags: ['auth'],
+        response: { 204: Type.Null(), 403: ErrorResponseSchema },
+      },
+    },
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const id = request.cookies[SESSION_COOKIE];
+      if (id && id.length <= 128) {
+        const idHash = hashSessionId(id);
+        const live = await options.sessions.findLive(idHash);
+        if (live) {
+          const header = request.headers[CSRF_HEADER];
+          if (typeof header !== 'string' || header !== request.cookies[CSRF_COOKIE] || !options.cipher.verifyCsrfToken(idHash, header)) {
+            throw new AppError(403, 'CSRF_FAILED', `Send the ${CSRF_COOKIE} cookie's value in the ${CSRF_HEADER} header`);
+          }
+        }
+        const removed = await options.sessions.delete(idHash);
+        if (removed?.refreshToken) {
+          const refresh = options.cipher.decrypt(removed.refreshToken);
+          app.authServer
+            .revokeToken(
+              {
+                token_type: 'Bearer',
+                access_token: options.cipher.decrypt(removed.accessToken),
+                refresh_token: refresh,
+                expires_in: 0,
+                expires_at: removed.accessExpiresAt,
+              },
+              'refresh_token',
+              undefined,
+            )
+            .catch((error: unknown) => request.log.warn({ err: error }, 'refresh token revocation failed'));
+        }
+      }
+      reply.clearCookie(SESSION_COOKIE, { ...sessionCookie, maxAge: undefined });
+      reply.clearCookie(CSRF_COOKIE, { ...csrfCookie, maxAge: undefined });
+      return reply.code(204).send();
+    },
+  );
+}

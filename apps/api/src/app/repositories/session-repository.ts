@@ -1,0 +1,103 @@
+import type { Pool, PoolClient } from 'pg';
+import type { SqlExecutor } from './sql';
+
+export interface StoredSession {
+  idHash: string;
+  userId: string;
+  email: string;
+  displayName: string;
+  scope: string;
+  /** Sealed (token-cipher); never the plaintext token. */
+  accessToken: string;
+  refreshToken: string | null;
+  idToken: string | null;
+  accessExpiresAt: Date;
+  expiresAt: Date;
+}
+
+interface SessionRow {
+  id_hash: string;
+  user_id: string;
+  email: string;
+  display_name: string;
+  scope: string;
+  access_token: string;
+  refresh_token: string | null;
+  id_token: string | null;
+  access_expires_at: Date;
+  expires_at: Date;
+}
+
+const COLUMNS = 'id_hash, user_id, email, display_name, scope, access_token, refresh_token, id_token, access_expires_at, expires_at';
+
+function toSession(row: SessionRow): StoredSession {
+  return {
+    idHash: row.id_hash,
+    userId: row.user_id,
+    email: row.email,
+    displayName: row.display_name,
+    scope: row.scope,
+    accessToken: row.access_token,
+    refreshToken: row.refresh_token,
+    idToken: row.id_token,
+    accessExpiresAt: row.access_expires_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+export interface SessionRepository {
+  create(session: StoredSession): Promise<void>;
+  findLive(idHash: string): Promise<StoredSession | null>;
+  /** Runs `work` with the session row locked, so one replica at a time refreshes its tokens. */
+  withLocked<T>(idHash: string, work: (session: StoredSession | null, db: SqlExecutor) => Promise<T>): Promise<T>;
+  updateTokens(db: SqlExecutor, idHash: string, tokens: Pick<StoredSession, 'accessToken' | 'refreshToken' | 'accessExpiresAt' | 'scope'>): Promise<void>;
+  delete(idHash: string): Promise<StoredSession | null>;
+  purgeExpired(): Promise<number>;
+}
+
+export function createSessionRepository(pool: Pool): SessionRepository {
+  return {
+    async create(s) {
+      await pool.query(
+        `INSERT INTO session (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [s.idHash, s.userId, s.email, s.displayName, s.scope, s.accessToken, s.refreshToken, s.idToken, s.accessExpiresAt, s.expiresAt],
+      );
+    },
+    async findLive(idHash) {
+      const { rows } = await pool.query<SessionRow>(`SELECT ${COLUMNS} FROM session WHERE id_hash = $1 AND expires_at > now()`, [idHash]);
+      return rows[0] ? toSession(rows[0]) : null;
+    },
+    async withLocked(idHash, work) {
+      const client: PoolClient = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const { rows } = await client.query<SessionRow>(
+          `SELECT ${COLUMNS} FROM session WHERE id_hash = $1 AND expires_at > now() FOR UPDATE`,
+          [idHash],
+        );
+        const result = await work(rows[0] ? toSession(rows[0]) : null, client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async updateTokens(db, idHash, tokens) {
+      await db.query(
+        'UPDATE session SET access_token = $2, refresh_token = $3, access_expires_at = $4, scope = $5, updated_at = now() WHERE id_hash = $1',
+        [idHash, tokens.accessToken, tokens.refreshToken, tokens.accessExpiresAt, tokens.scope],
+      );
+    },
+    async delete(idHash) {
+      const { rows } = await pool.query<SessionRow>(`DELETE FROM session WHERE id_hash = $1 RETURNING ${COLUMNS}`, [idHash]);
+      return rows[0] ? toSession(rows[0]) : null;
+    },
+    async purgeExpired() {
+      const { rowCount } = await pool.query('DELETE FROM session WHERE expires_at <= now()');
+      return rowCount ?? 0;
+    },
+  };
+}

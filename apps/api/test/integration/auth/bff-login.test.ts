@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { LightMyRequestResponse } from 'fastify';
+import type { KitInstance } from '@flotilla/service-kit';
+import { buildTestApp } from '../../helper';
+import { createTestPool, randomKey } from '../../support/ledger-fixtures';
+import { freePort, startRealAuthService, type RealAuthService } from '../../support/real-auth-service';
+
+const CLIENT = {
+  id: `api-bff-test-${randomUUID().slice(0, 8)}`,
+  secret: `bff-${randomUUID()}-${randomUUID()}`,
+  scopes: ['openid', 'profile', 'email', 'offline_access', 'ledger:read', 'ledger:write'],
+};
+
+let auth: RealAuthService;
+let api: KitInstance;
+let apiOrigin: string;
+let pool: Pool;
+
+/** The browser's cookie jar for the API's origin. */
+class ApiBrowser {
+  readonly cookies = new Map<string, string>();
+
+  async request(method: 'GET' | 'POST', url: string, options: { headers?: Record<string, string>; payload?: unknown } = {}) {
+    const headers: Record<string, string> = { ...options.headers };
+    if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const response: LightMyRequestResponse = await api.inject({ method, url, headers, ...(options.payload ? { payload: options.payload as object } : {}) });
+    for (const cookie of response.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
+      const expired = cookie.maxAge === 0 || cookie.value === '' || (cookie.expires && cookie.expires.getTime() <= Date.now());
+      if (expired) this.cookies.delete(cookie.name);
+      else this.cookies.set(cookie.name, cookie.value);
+    }
+    return response;
+  }
+}
+
+beforeAll(async () => {
+  const apiPort = await freePort();
+  apiOrigin = `http://127.0.0.1:${apiPort}`;
+  auth = await startRealAuthService({ ...CLIENT, redirectUri: `${apiOrigin}/api/auth/callback` });
+  api = await buildTestApp({
+    BFF_ENABLED: 'true',
+    AUTH_ISSUER: auth.issuer,
+    OAUTH_CLIENT_ID: CLIENT.id,
+    OAUTH_CLIENT_SECRET: CLIENT.secret,
+    OAUTH_SCOPES: CLIENT.scopes.join(' '),
+    PUBLIC_BASE_URL: apiOrigin,
+    COOKIE_SECURE: 'false',
+  });
+  pool = createTestPool(2);
+});
+
+afterAll(async () => {
+  await api?.close();
+  await auth?.close();
+  await pool?.end();
+});
+
+/** Login as a browser would: API → auth (sign-in form) → API callback. */
+async function signIn(browser: ApiBrowser, returnTo = '/dashboard') {
+  const user = await auth.helper.registerUser(auth.app, undefined, 'bff');
+  const start = await browser.request('GET', `/api/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
+  expect(start.statusCode).toBe(302);
+  const authorize = new URL(String(start.headers.location));
+  expect(authorize.origin).toBe(auth.issuer);
+  expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+  expect(authorize.searchParams.get('client_id')).toBe(CLIENT.id);
+
+  const authBrowser = new auth.helper.Browser(auth.app);
+  let response = await authBrowser.get(`${authorize.pathname}${authorize.search}`);
+  if (response.statusCode === 303) {
+    const loginUrl = String(response.headers.location);
+    const submitted = await authBrowser.submit(loginUrl, new URL(loginUrl, auth.issuer).pathname, { email: user.email, password: user.password });
+    expect(submitted.statusCode).toBe(303);
+    response = await authBrowser.get(String(submitted.headers.location));
+  }
+  expect(response.statusCode).toBe(302);
+  const callback = new URL(String(response.headers.location));
+  expect(`${callback.origin}${callback.pathname}`).toBe(`${apiOrigin}/api/auth/callback`);
+
+  const landed = await browser.request('GET', `${callback.pathname}${callback.search}`);
+  return { user, landed };
+}
+
+describe('BFF login against the real auth service', () => {
+  it('when a user signs in, then the browser holds only an opaque session and CSRF cookie, and /api/me names the user', async () => {
+    const browser = new ApiBrowser();
+
+    const { user, landed } = await signIn(browser);
+
+    expect(landed.statusCode).toBe(302);
+    expect(landed.headers.location).toBe('/dashboard');
+    const setCookies = ([] as string[]).concat(landed.headers['set-cookie'] ?? []);
+    const session = setCookies.find((c) => c.startsWith('flotilla_session='));
+    expect(session).toMatch(/HttpOnly/i);
+    expect(session).toMatch(/SameSite=Lax/i);
+    expect(setCookies.find((c) => c.startsWith('csrf_token='))).not.toMatch(/HttpOnly/i);
+    expect(setCookies.join('\n')).not.toMatch(/eyJ/);
+    const me = await browser.request('GET', '/api/me');
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toEqual({
+      user: { id: user.id, email: user.email, displayName: expect.any(String) },
+      scopes: expect.arrayContaining(['ledger:read', 'ledger:write']),
+    });
+    expect(me.body).not.toMatch(/eyJ/);
+    const { rows } = await pool.query('SELECT access_token, refresh_token FROM session WHERE user_id = $1', [user.id]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].access_token).toMatch(/^v1\./);
+    expect(rows[0].refresh_token).toMatch(/^v1\./);
+  });
+
+  it('when a cookie-authenticated POST lacks the CSRF header, then 403 and nothing moves; with it, the deposit succeeds', async () => {
+    const browser = new ApiBrowser();
+    await signIn(browser);
+    const deposit = (headers: Record<string, string>) =>
+      browser.request('POST', '/api/deposits', { headers: { 'content-type': 'application/json', 'idempotency-key': randomKey(), ...headers }, payload: { amount: 5_000 } });
+
+    const forged = await deposit({});
+    const wrong = await deposit({ 'x-csrf-token': 'not-the-token' });
+    const genuine = await deposit({ 'x-csrf-token': browser.cookies.get('csrf_token') ?? '' });
+
+    expect(forged.statusCode).toBe(403);
+    expect(forged.json()).toMatchObject({ code: 'CSRF_FAILED' });
+    expect(wrong.statusCode).toBe(403);
+    expect(genuine.statusCode).toBe(201);
+    const account = await browser.request('GET', '/api/account');
+    expect(account.json().balance).toBe(5_000);
+  });
+
+  it('when the access token is about to expire, then the API refreshes it server-side and the request succeeds', async () => {
+    const browser = new ApiBrowser();
+    const { user } = await signIn(browser);
+    const before = await pool.query('SELECT access_token, refresh_token FROM session WHERE user_id = $1', [user.id]);
+    await pool.query("UPDATE session SET access_expires_at = now() - interval '1 second' WHERE user_id = $1", [user.id]);
+
+    const [first, second] = await Promise.all([browser.request('GET', '/api/account'), browser.request('GET', '/api/account')]);
+
+    expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+    const after = await pool.query('SELECT access_token, refresh_token, access_expires_at FROM session WHERE user_id = $1', [user.id]);
+    expect(after.rows[0].access_token).not.toBe(before.rows[0].access_token);
+    expect(after.rows[0].refresh_token).not.toBe(before.rows[0].refresh_token);
+    expect(after.rows[0].access_expires_at.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it('when the user logs out, then the session is gone and /api/me is 401', async () => {
+    const browser = new ApiBrowser();
+    const { user } = await signIn(browser);
+
+    const refused = await browser.request('POST', '/api/auth/logout');
+    const out = await browser.request('POST', '/api/auth/logout', { headers: { 'x-csrf-token': browser.cookies.get('csrf_token') ?? '' } });
+
+    expect(refused.statusCode).toBe(403);
+    expect(out.statusCode).toBe(204);
+    expect((await browser.request('GET', '/api/me')).statusCode).toBe(401);
+    expect((await pool.query('SELECT 1 FROM session WHERE user_id = $1', [user.id])).rows).toEqual([]);
+  });
+
+  it('when returnTo points off-site, then the callback lands on / instead', async () => {
+    const browser = new ApiBrowser();
+
+    const { landed } = await signIn(browser, '//evil.example/steal');
+
+    expect(landed.headers.location).toBe('/');
+  });
+
+  it('when the callback arrives without the state cookie, then 400 LOGIN_FAILED and no session is created', async () => {
+    const browser = new ApiBrowser();
+    await browser.request('GET', '/api/auth/login');
+    browser.cookies.clear();
+
+    const response = await browser.request('GET', '/api/auth/callback?code=abc&state=forged');
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'LOGIN_FAILED' });
+    expect(response.headers['set-cookie'] ?? '').not.toContain('flotilla_session=');
+  });
+});
