@@ -1,0 +1,41 @@
+import { loadConfig } from '@flotilla/service-kit';
+import { authConfigSchema, configProblems } from './config';
+
+const base = {
+  DATABASE_URL: 'postgresql://auth:auth@localhost:5432/auth',
+  AMQP_URL: 'amqp://guest:guest@localhost:5672',
+  COOKIE_SECRET: 'a-cookie-secret-with-32-plus-chars-xyz',
+  APP_ENV: 'test',
+};
+
+describe('auth config', () => {
+  it('when only the required keys are set, then the defaults follow the issue (15/128, 10 per 15 min, ≤ 15 min tokens, ≤ 60 s codes)', () => {
+    const config = loadConfig(authConfigSchema, base);
+    expect(config).toMatchObject({
+      PORT: 3001,
+      PASSWORD_MIN_LENGTH: 15,
+      PASSWORD_MAX_LENGTH: 128,
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: 10,
+      LOGIN_THROTTLE_WINDOW_SECONDS: 900,
+      ACCESS_TOKEN_TTL_SECONDS: 600,
+      AUTHORIZATION_CODE_TTL_SECONDS: 60,
+      ROUTE_PREFIX: '',
+    });
+    expect(configProblems(config)).toEqual([]);
+  });
+
+  it('when the access token lifetime exceeds 15 minutes or codes 60 s, then loading fails', () => {
+    expect(() => loadConfig(authConfigSchema, { ...base, ACCESS_TOKEN_TTL_SECONDS: '901' })).toThrow(/ACCESS_TOKEN_TTL_SECONDS/);
+    expect(() => loadConfig(authConfigSchema, { ...base, AUTHORIZATION_CODE_TTL_SECONDS: '61' })).toThrow(/AUTHORIZATION_CODE_TTL_SECONDS/);
+  });
+
+  it('when the prefix is not the end of the issuer path, then it is reported', () => {
+    const config = loadConfig(authConfigSchema, { ...base, ISSUER: 'http://localhost:8080/auth', ROUTE_PREFIX: '/oauth' });
+    expect(configProblems(config).map((p) => p.key)).toContain('ROUTE_PREFIX');
+  });
+
+  it('when production has no signing keys, then it is reported', () => {
+    const config = loadConfig(authConfigSchema, { ...base, APP_ENV: 'production', COOKIE_SECRET: 'Zq8#kP2!vL9@xR4$mN7%tW1^bY6&cJ3*' });
+    expect(configProblems(config).map((p) => p.key)).toContain('SIGNING_KEYS');
+  });
+});
