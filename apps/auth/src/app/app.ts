@@ -13,6 +13,7 @@ import signing from './plugins/external/signing';
 import accountRoutes from './routes/accounts';
 import oauthRoutes from './routes/oauth';
 import { cookiePath, type RouteOptions } from './routes/route-options';
+import { authErrorHandler } from './routes/unavailable';
 import wellKnownRoutes from './routes/well-known';
 
 declare module 'fastify' {
@@ -99,6 +100,7 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
     registerMaxPerIpPerHour: config.REGISTER_MAX_PER_IP_PER_HOUR,
   };
   await app.register(async (routes) => {
+    routes.setErrorHandler(authErrorHandler);
     await routes.register(wellKnownRoutes, routeOptions);
     await routes.register(accountRoutes, routeOptions);
     await routes.register(oauthRoutes, routeOptions);
