@@ -4,7 +4,7 @@
    confirms at the end, the relay claims, publishes and marks rows sent in
    batches (its production loop). Needs tools/dev-services.sh.
    Run: node -r @swc-node/register tools/bench/outbox-relay.ts
-   Env: BENCH_N (10000), BENCH_BATCH (500), BENCH_CONCURRENCY (2), BENCH_AGGREGATES (N/5),
+   Env: BENCH_N (10000), BENCH_BATCH (1000), BENCH_CONCURRENCY (2), BENCH_AGGREGATES (N/5),
         BENCH_QUEUE_TYPE (classic|quorum), BENCH_ROUNDS (3: raw and relay alternate, medians compared,
         so a burst of load from elsewhere on the machine does not decide the ratio).
    Target (issue #3): relay ≥ 0.7 × raw. */
@@ -28,7 +28,7 @@ import {
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const DATABASE_URL = process.env.MESSAGING_DATABASE_URL ?? 'postgresql://messaging:messaging@127.0.0.1:5432/messaging';
 const N = Number(process.env.BENCH_N ?? 10_000);
-const BATCH = Number(process.env.BENCH_BATCH ?? 500);
+const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const AGGREGATES = Number(process.env.BENCH_AGGREGATES ?? Math.max(1, Math.floor(N / 5)));
 const QUEUE_TYPE = process.env.BENCH_QUEUE_TYPE ?? 'classic';
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2);

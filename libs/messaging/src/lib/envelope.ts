@@ -11,6 +11,8 @@ export interface Envelope {
   eventVersion: number;
   occurredAt: Date;
   payload: unknown;
+  /** The payload already as JSON text (the relay reads `payload::text`), sent as is. */
+  payloadJson?: string;
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/;

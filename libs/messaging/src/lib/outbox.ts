@@ -52,7 +52,7 @@ interface OutboxRow {
   id: string;
   event_name: string;
   event_version: number;
-  payload: unknown;
+  payload: string;
   headers: { traceId?: string; correlationId?: string } | null;
   created_at: Date;
 }
@@ -64,7 +64,7 @@ interface OutboxRow {
  * `ORDER BY sent_at, sequence` (sent_at is NULL throughout) lets PostgreSQL walk
  * the (sent_at, sequence) index instead of skipping every sent row.
  */
-const CLAIM_BATCH = `SELECT o.id, o.event_name, o.event_version, o.payload, o.headers, o.created_at
+const CLAIM_BATCH = `SELECT o.id, o.event_name, o.event_version, o.payload::text AS payload, o.headers, o.created_at
 FROM outbox_event o
 WHERE o.sent_at IS NULL
   AND NOT EXISTS (
@@ -95,7 +95,7 @@ export interface OutboxRelayOptions {
   publisher: Pick<Publisher, 'publishEnvelope' | 'isConnected'>;
   registry: Registry;
   logger: Logger;
-  /** Events claimed and published per transaction. Default 500. */
+  /** Events claimed and published per transaction. Default 1000. */
   batchSize?: number;
   /** Poll period when idle; NOTIFY wakes the relay sooner. Default 1000 ms. */
   pollIntervalMs?: number;
@@ -191,7 +191,9 @@ function toEnvelope(row: OutboxRow): Envelope {
     eventName: row.event_name,
     eventVersion: row.event_version,
     occurredAt: row.created_at,
-    payload: row.payload,
+    payload: undefined,
+    // Sent as stored: parsing and re-serialising every payload is CPU the relay does not need to spend.
+    payloadJson: row.payload,
   };
 }
 
@@ -204,7 +206,7 @@ function toEnvelope(row: OutboxRow): Envelope {
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, publisher, logger } = options;
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? 1000;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   registerOutboxGauges(options.registry, db, logger);
@@ -248,6 +250,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
+      // Losing this commit in a database crash only loses "sent" marks, so those
+      // events go out again and consumers drop the copies; not waiting for the
+      // WAL flush takes a disk sync off every batch.
+      await client.query('SET LOCAL synchronous_commit = off');
       const { rows } = await client.query<OutboxRow>(CLAIM_BATCH, [batchSize]);
       if (rows.length === 0) {
         await client.query('COMMIT');

@@ -70,7 +70,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
   const inFlight = new Set<Promise<unknown>>();
 
   async function publishEnvelope(envelope: Envelope): Promise<void> {
-    const content = Buffer.from(JSON.stringify(envelope.payload));
+    const content = Buffer.from(envelope.payloadJson ?? JSON.stringify(envelope.payload));
     metrics.published.inc({ event: envelope.eventName });
     try {
       // amqp-connection-manager queues the message while disconnected and
