@@ -153,31 +153,36 @@ function createLedgerTransaction(client: PoolClient, outbox: OutboxWriter): Ledg
     },
 
     async insertActivity(activityRows) {
-      const sequences: string[] = [];
-      for (const row of activityRows) {
-        const { rows } = await client.query<{ sequence: string }>(
-          `INSERT INTO activity (user_id, movement_id, kind, direction, amount, currency, counterparty_user_id,
-             counterparty_email, counterparty_display_name, note, balance_after, created_at)
-           VALUES ($1, $2, $3::movement_kind, $4::direction, $5, $6, $7, $8, $9, $10, $11, $12)
-           RETURNING sequence`,
-          [
-            row.userId,
-            row.movementId,
-            row.kind,
-            row.direction,
-            row.amount.toString(),
-            row.currency,
-            row.counterparty?.userId ?? null,
-            row.counterparty?.email ?? null,
-            row.counterparty?.displayName ?? null,
-            row.note ?? null,
-            row.balanceAfter.toString(),
-            row.createdAt,
-          ],
+      if (activityRows.length === 0) return [];
+      const values: unknown[] = [];
+      const tuples = activityRows.map((row) => {
+        const base = values.length;
+        values.push(
+          row.userId,
+          row.movementId,
+          row.kind,
+          row.direction,
+          row.amount.toString(),
+          row.currency,
+          row.counterparty?.userId ?? null,
+          row.counterparty?.email ?? null,
+          row.counterparty?.displayName ?? null,
+          row.note ?? null,
+          row.balanceAfter.toString(),
+          row.createdAt,
         );
-        sequences.push(rows[0]?.sequence ?? '');
-      }
-      return sequences;
+        const p = (i: number) => `$${base + i}`;
+        return `(${p(1)}, ${p(2)}, ${p(3)}::movement_kind, ${p(4)}::direction, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)})`;
+      });
+      // A multi-row VALUES inserts (and draws sequences) in list order.
+      const { rows } = await client.query<{ sequence: string }>(
+        `INSERT INTO activity (user_id, movement_id, kind, direction, amount, currency, counterparty_user_id,
+           counterparty_email, counterparty_display_name, note, balance_after, created_at)
+         VALUES ${tuples.join(', ')}
+         RETURNING sequence`,
+        values,
+      );
+      return rows.map((row) => row.sequence);
     },
 
     enqueueEvent(event, payload, meta) {

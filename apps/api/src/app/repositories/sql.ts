@@ -23,10 +23,10 @@ export async function withTransaction<T>(
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('BEGIN');
-    if (options.statementTimeoutMs) {
-      await client.query(`SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`);
-    }
+    // One round trip: the simple-query protocol runs both statements.
+    await client.query(
+      options.statementTimeoutMs ? `BEGIN; SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}` : 'BEGIN',
+    );
     const result = await work(client);
     await client.query('COMMIT');
     return result;

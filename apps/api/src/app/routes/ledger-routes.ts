@@ -19,7 +19,7 @@ import { isLedgerError } from '../../domain/ledger/errors';
 import { toActivityEvent } from '../../domain/ledger/history';
 import type { IdempotentResult } from '../../domain/ledger/idempotency';
 import { toJsonAmount } from '../../domain/ledger/money';
-import { principalOf } from '../plugins/app/authentication';
+import { principalOf, type Principal } from '../plugins/app/authentication';
 import { toHttpError } from '../http-errors';
 import { accountFor } from './account-on-demand';
 
@@ -51,6 +51,21 @@ export default async function ledgerRoutes(app: KitInstance, options: LedgerRout
     hook: 'preHandler' as const,
     keyGenerator: (request: { principal: { userId: string } | null; ip: string }) => request.principal?.userId ?? request.ip,
   };
+
+  /**
+   * Runs a money movement; if the caller has no account yet (user.registered not
+   * consumed), opens it the idempotent way and runs the movement once more. The
+   * refused attempt rolled back completely, its Idempotency-Key included.
+   */
+  async function withAccountOpened<T>(principal: Principal, movement: () => Promise<T>): Promise<T> {
+    try {
+      return await movement();
+    } catch (error) {
+      if (!(isLedgerError(error) && error.code === 'ACCOUNT_NOT_READY' && principal.email)) throw error;
+      await accountFor(app, principal);
+      return movement();
+    }
+  }
 
   app.get(
     '/account',
@@ -93,14 +108,15 @@ export default async function ledgerRoutes(app: KitInstance, options: LedgerRout
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      await accountFor(app, principal);
       try {
-        const result = await app.ledger.transferFunds({
-          userId: principal.userId,
-          idempotencyKey: request.headers['idempotency-key'],
-          request: request.body,
-          meta: { correlationId: request.id },
-        });
+        const result = await withAccountOpened(principal, () =>
+          app.ledger.transferFunds({
+            userId: principal.userId,
+            idempotencyKey: request.headers['idempotency-key'],
+            request: request.body,
+            meta: { correlationId: request.id },
+          }),
+        );
         app.ledger.metrics.transfers.inc({ outcome: result.replayed ? 'replayed' : 'completed' });
         if (!result.replayed) app.ledger.metrics.transferAmount.observe(result.body.amount);
         return sendIdempotent(reply, result);
@@ -133,14 +149,15 @@ export default async function ledgerRoutes(app: KitInstance, options: LedgerRout
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      await accountFor(app, principal);
       try {
-        const result = await app.ledger.depositFunds({
-          userId: principal.userId,
-          idempotencyKey: request.headers['idempotency-key'],
-          request: request.body,
-          meta: { correlationId: request.id },
-        });
+        const result = await withAccountOpened(principal, () =>
+          app.ledger.depositFunds({
+            userId: principal.userId,
+            idempotencyKey: request.headers['idempotency-key'],
+            request: request.body,
+            meta: { correlationId: request.id },
+          }),
+        );
         app.ledger.metrics.deposits.inc({ outcome: result.replayed ? 'replayed' : 'completed' });
         if (!result.replayed) app.ledger.metrics.depositAmount.observe(result.body.amount);
         return sendIdempotent(reply, result);

@@ -235,6 +235,36 @@ describe('POST /api/deposits', () => {
     expect(account.json().balance).toBe(500_000);
   });
 
+  it('when the first call of a new user is a deposit and the token carries an email, then the account is opened and credited', async () => {
+    const userId = randomUUID();
+    const headers = await bearer({ userId }, RW, { email: `first-${userId}@example.test` });
+
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/deposits',
+      headers: { ...headers, 'idempotency-key': randomKey(), 'content-type': 'application/json' },
+      payload: { amount: 700 },
+    });
+
+    expect(response.statusCode).toBe(201);
+    expect(response.json()).toMatchObject({ amount: 700, balanceAfter: 700 });
+  });
+
+  it('when a new user without an email claim deposits, then 409 ACCOUNT_NOT_READY and nothing is recorded', async () => {
+    const userId = randomUUID();
+
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/deposits',
+      headers: { ...(await bearer({ userId })), 'idempotency-key': randomKey(), 'content-type': 'application/json' },
+      payload: { amount: 700 },
+    });
+
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({ code: 'ACCOUNT_NOT_READY' });
+    expect((await pool.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [userId])).rows).toEqual([]);
+  });
+
   it.each([
     ['an amount over the per-deposit cap', { amount: 100_001 }],
     ['a string amount', { amount: '5' }],
