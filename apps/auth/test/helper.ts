@@ -18,6 +18,7 @@ export const TEST_CLIENTS = {
     id: 'test-bff',
     secret: 'test-bff-secret-0123456789abcdef',
     redirectUri: 'https://app.test/api/auth/callback',
+    postLogoutRedirectUri: 'https://app.test/signed-out',
     scopes: ['openid', 'profile', 'email', 'offline_access', 'api'],
   },
   service: { id: 'test-service', secret: 'test-service-secret-0123456789abcd', scopes: ['api'] },
@@ -65,6 +66,7 @@ export async function seedTestClients(app: KitInstance): Promise<void> {
       name: 'Test BFF',
       secret: TEST_CLIENTS.bff.secret,
       redirectUris: [TEST_CLIENTS.bff.redirectUri],
+      postLogoutRedirectUris: [TEST_CLIENTS.bff.postLogoutRedirectUri],
       grantTypes: ['authorization_code', 'refresh_token'],
       scopes: [...TEST_CLIENTS.bff.scopes],
     },
@@ -128,12 +130,13 @@ export class Browser {
   /** GETs a page with a form and posts it back with its CSRF token. */
   async submit(pageUrl: string, action: string, fields: Record<string, string>) {
     const page = await this.get(pageUrl);
-    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
-    if (!token) throw new Error(`no CSRF token on ${pageUrl} (status ${page.statusCode})`);
-    const returnTo = /name="return_to" value="([^"]+)"/.exec(page.body)?.[1];
-    const form: Record<string, string> = { _csrf: token, ...fields };
-    if (returnTo && form.return_to === undefined) form.return_to = returnTo.replace(/&amp;/g, '&');
-    return this.request({ method: 'POST', url: action, form });
+    // Every hidden input of the page's form goes back, as a browser would send it.
+    const hidden: Record<string, string> = {};
+    for (const match of page.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
+      hidden[match[1]] = match[2].replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    }
+    if (!hidden._csrf) throw new Error(`no CSRF token on ${pageUrl} (status ${page.statusCode})`);
+    return this.request({ method: 'POST', url: action, form: { ...hidden, ...fields } });
   }
 }
 

@@ -11,6 +11,7 @@ export const seedConfigSchema = Type.Object({
   BFF_CLIENT_ID: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', default: 'flotilla-bff' }),
   BFF_CLIENT_SECRET: secretString({ description: "The API's backend-for-frontend client secret" }),
   BFF_REDIRECT_URIS: Type.String({ minLength: 1, default: 'http://localhost:8080/api/auth/callback', description: 'Comma-separated, exact' }),
+  BFF_POST_LOGOUT_REDIRECT_URIS: Type.String({ default: 'http://localhost:8080/', description: 'Comma-separated, exact; may be empty' }),
   BFF_SCOPES: Type.String({ minLength: 1, default: 'openid profile email offline_access api' }),
   SERVICE_CLIENT_ID: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', default: 'flotilla-service' }),
   SERVICE_CLIENT_SECRET: secretString({ description: 'The client_credentials service client secret' }),
@@ -23,17 +24,23 @@ export interface ClientRegistration {
   readonly name: string;
   readonly secret: string;
   readonly redirectUris: readonly string[];
+  readonly postLogoutRedirectUris?: readonly string[];
   readonly grantTypes: readonly GrantType[];
   readonly scopes: readonly string[];
 }
 
 export function clientRegistrations(config: SeedConfig): ClientRegistration[] {
-  const redirectUris = config.BFF_REDIRECT_URIS.split(',').map((u) => u.trim()).filter(Boolean);
-  for (const uri of redirectUris) {
-    const url = new URL(uri);
-    // RFC 9700 §4.1.3 / OAuth 2.1 §2.3.1: absolute, no fragment, exact match.
-    if (url.hash || !/^https?:$/.test(url.protocol)) throw new Error(`BFF_REDIRECT_URIS: ${uri} must be an http(s) URL without a fragment`);
-  }
+  const uris = (value: string, key: string) => {
+    const list = value.split(',').map((u) => u.trim()).filter(Boolean);
+    for (const uri of list) {
+      const url = new URL(uri);
+      // RFC 9700 §4.1.3 / OAuth 2.1 §2.3.1: absolute, no fragment, exact match.
+      if (url.hash || !/^https?:$/.test(url.protocol)) throw new Error(`${key}: ${uri} must be an http(s) URL without a fragment`);
+    }
+    return list;
+  };
+  const redirectUris = uris(config.BFF_REDIRECT_URIS, 'BFF_REDIRECT_URIS');
+  if (redirectUris.length === 0) throw new Error('BFF_REDIRECT_URIS: at least one redirect URI is required');
   const scopes = (value: string, key: string) => {
     const list = parseScopeParam(value);
     if (list.length === 0 || list.some((s) => !isValidScopeToken(s))) throw new Error(`${key}: not a valid scope list`);
@@ -45,6 +52,7 @@ export function clientRegistrations(config: SeedConfig): ClientRegistration[] {
       name: 'Flotilla API (backend for frontend)',
       secret: config.BFF_CLIENT_SECRET,
       redirectUris,
+      postLogoutRedirectUris: uris(config.BFF_POST_LOGOUT_REDIRECT_URIS, 'BFF_POST_LOGOUT_REDIRECT_URIS'),
       grantTypes: ['authorization_code', 'refresh_token'],
       scopes: scopes(config.BFF_SCOPES, 'BFF_SCOPES'),
     },
@@ -76,6 +84,7 @@ export async function seedClients(
       type: 'CONFIDENTIAL' as const,
       secretHash: await hasher.hash(r.secret),
       redirectUris: [...r.redirectUris],
+      postLogoutRedirectUris: [...(r.postLogoutRedirectUris ?? [])],
       grantTypes: [...r.grantTypes],
       scopes: [...r.scopes],
     })),

@@ -121,14 +121,31 @@ ${field({
   );
 }
 
-export function signedInPage(ctx: PageContext, view: { displayName: string; email: string; csrfToken: string }): string {
+export interface LogoutTarget {
+  readonly clientId: string;
+  readonly postLogoutRedirectUri: string;
+  readonly state?: string;
+}
+
+export function signedInPage(
+  ctx: PageContext,
+  view: { displayName: string; email: string; csrfToken: string; logoutTarget?: LogoutTarget },
+): string {
+  const target = view.logoutTarget;
   return layout(
     ctx,
     'Signed in',
-    html`<h1>Signed in</h1>
+    html`<h1>${target ? 'Sign out?' : 'Signed in'}</h1>
 <p>You are signed in as <strong>${view.displayName}</strong> (${view.email}).</p>
 <form method="post" action="${ctx.prefix}/logout">
 <input type="hidden" name="_csrf" value="${view.csrfToken}">
+${
+  target
+    ? html`<input type="hidden" name="client_id" value="${target.clientId}">
+<input type="hidden" name="post_logout_redirect_uri" value="${target.postLogoutRedirectUri}">
+${target.state !== undefined ? html`<input type="hidden" name="state" value="${target.state}">` : ''}`
+    : ''
+}
 <button type="submit">Sign out</button>
 </form>
 <p class="alt"><a href="${ctx.prefix}/account/deactivate">Close my account</a></p>`,

@@ -234,4 +234,56 @@ describe('OAuth 2.1 / OIDC with oauth4webapi as the client (real PostgreSQL)', (
     await expect(verifier.verify(tokens.id_token as string)).rejects.toMatchObject({ code: 'invalid_token' });
     expect(decodeJwt(tokens.id_token as string).aud).toBe(TEST_CLIENTS.bff.id);
   });
+
+  describe('RP-initiated logout', () => {
+    const logoutUrl = (params: Record<string, string>) => `/logout?${new URLSearchParams(params).toString()}`;
+
+    it('when the client sends the user to end_session_endpoint, then after confirming the session ends, its tokens are revoked and the browser returns with state', async () => {
+      expect(as.end_session_endpoint).toBe(`${ISSUER}/logout`);
+      const user = await registerUser(app, undefined, 'rplogout');
+      const flow = await authorize(app, as, user);
+      const tokens = await exchange(app, as, flow);
+      const url = logoutUrl({ client_id: TEST_CLIENTS.bff.id, post_logout_redirect_uri: TEST_CLIENTS.bff.postLogoutRedirectUri, state: 'bye-1' });
+
+      const confirm = await flow.browser.get(url);
+      expect(confirm.statusCode).toBe(200);
+      expect(confirm.headers['content-security-policy']).toContain("form-action 'self' https://app.test");
+      const done = await flow.browser.submit(url, '/logout', {});
+
+      expect(done.statusCode).toBe(303);
+      expect(done.headers.location).toBe(`${TEST_CLIENTS.bff.postLogoutRedirectUri}?state=bye-1`);
+      expect(flow.browser.cookies.has('auth_session')).toBe(false);
+      const refresh = await oauth.refreshTokenGrantRequest(as, bffClient, bffAuth, tokens.refresh_token as string, requestOptions(app));
+      await expect(oauth.processRefreshTokenResponse(as, bffClient, refresh)).rejects.toMatchObject({ error: 'invalid_grant' });
+      const info = await app.inject({ method: 'GET', url: '/userinfo', headers: { authorization: `Bearer ${tokens.access_token}` } });
+      expect(info.statusCode).toBe(401);
+    });
+
+    it('when the ID token hint names the client, then client_id may be omitted', async () => {
+      const user = await registerUser(app, undefined, 'hint');
+      const flow = await authorize(app, as, user);
+      const tokens = await exchange(app, as, flow);
+      const url = logoutUrl({ id_token_hint: tokens.id_token as string, post_logout_redirect_uri: TEST_CLIENTS.bff.postLogoutRedirectUri });
+      const done = await flow.browser.submit(url, '/logout', {});
+      expect(done.headers.location).toBe(TEST_CLIENTS.bff.postLogoutRedirectUri);
+    });
+
+    it('when nobody is signed in, then the browser goes straight back', async () => {
+      const response = await app.inject({
+        method: 'GET',
+        url: logoutUrl({ client_id: TEST_CLIENTS.bff.id, post_logout_redirect_uri: TEST_CLIENTS.bff.postLogoutRedirectUri, state: 's' }),
+      });
+      expect(response.statusCode).toBe(303);
+      expect(response.headers.location).toBe(`${TEST_CLIENTS.bff.postLogoutRedirectUri}?state=s`);
+    });
+
+    it('when the post_logout_redirect_uri is not registered, then 400 and no redirect', async () => {
+      const response = await app.inject({
+        method: 'GET',
+        url: logoutUrl({ client_id: TEST_CLIENTS.bff.id, post_logout_redirect_uri: 'https://evil.test/' }),
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.headers.location).toBeUndefined();
+    });
+  });
 });

@@ -21,6 +21,8 @@ export interface SessionStore {
   find(id: string): Promise<(SessionRecord & { readonly userActive: boolean }) | undefined>;
   touch(id: string, at: Date): Promise<void>;
   end(id: string, at: Date): Promise<void>;
+  /** Ends the session and revokes every token issued through it (codes minted while it was live). */
+  endAndRevokeTokens(id: string, at: Date): Promise<void>;
 }
 
 export interface ActiveSession {
@@ -66,6 +68,12 @@ export function createSessionService(store: SessionStore, settings: SessionSetti
     async end(token: string | undefined): Promise<void> {
       if (!token || token.length > 100) return;
       await store.end(sha256Hex(token), now());
+    },
+
+    /** Sign-out: the session ends and the applications it signed into lose their tokens. */
+    async signOut(token: string | undefined): Promise<void> {
+      if (!token || token.length > 100) return;
+      await store.endAndRevokeTokens(sha256Hex(token), now());
     },
   };
 }

@@ -6,6 +6,7 @@ const client: Client = {
   name: 'BFF',
   secretHash: 'x',
   redirectUris: ['https://app.example/callback'],
+  postLogoutRedirectUris: [],
   grantTypes: ['authorization_code', 'refresh_token'],
   scopes: ['openid', 'email', 'api'],
 };

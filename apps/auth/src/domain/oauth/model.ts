@@ -11,6 +11,8 @@ export interface Client {
   /** argon2id of the secret. Every client is confidential for now. */
   readonly secretHash: string;
   readonly redirectUris: readonly string[];
+  /** RP-initiated logout return addresses (exact match). */
+  readonly postLogoutRedirectUris: readonly string[];
   readonly grantTypes: readonly GrantType[];
   readonly scopes: readonly string[];
 }

@@ -10,6 +10,7 @@ function toClient(row: OAuthClient): Client | undefined {
     name: row.name,
     secretHash: row.secretHash,
     redirectUris: row.redirectUris,
+    postLogoutRedirectUris: row.postLogoutRedirectUris,
     grantTypes: row.grantTypes.filter((g): g is GrantType => (GRANT_TYPES as readonly string[]).includes(g)),
     scopes: row.scopes,
   };

@@ -46,6 +46,25 @@ export function createSessionsRepository(db: pg.Pool): SessionStore {
     async end(id, at) {
       await db.query('UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL', [id, at]);
     },
+    async endAndRevokeTokens(id, at) {
+      // One statement, so it is atomic: the session, the refresh families its codes
+      // started, and the access tokens from those codes and families.
+      await db.query(
+        `WITH ended AS (
+           UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL RETURNING id
+         ), families AS (
+           UPDATE refresh_token_families f SET revoked_at = $2, revoked_reason = 'signed-out'
+           FROM authorization_codes c
+           WHERE f.authorization_code_id = c.id AND c.session_id = $1 AND f.revoked_at IS NULL
+           RETURNING f.id
+         )
+         UPDATE access_tokens a SET revoked_at = $2
+         WHERE a.revoked_at IS NULL
+           AND (a.family_id IN (SELECT id FROM families)
+                OR a.authorization_code_id IN (SELECT id FROM authorization_codes WHERE session_id = $1))`,
+        [id, at],
+      );
+    },
   };
 }
 

@@ -2,7 +2,8 @@ import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorResponseSchema, type KitInstance } from '@flotilla/service-kit';
 import { DomainError } from '../../../domain/errors';
-import { deactivatePage, loginPage, messagePage, registerPage, signedInPage, type FieldErrors } from '../../../views/pages';
+import { decodeJwt } from 'jose';
+import { deactivatePage, loginPage, messagePage, registerPage, signedInPage, type FieldErrors, type LogoutTarget } from '../../../views/pages';
 import { contentSecurityPolicy } from '../../plugins/external/security';
 import { cookiePath, safeReturnTo, SESSION_COOKIE, type RouteOptions } from '../route-options';
 
@@ -27,9 +28,20 @@ const FormSchema = Type.Object(
     password: Type.Optional(Type.String({ maxLength: 4096 })),
     return_to: Type.Optional(Type.String({ maxLength: 4096 })),
     _csrf: Type.Optional(Type.String({ maxLength: 256 })),
+    client_id: Type.Optional(Type.String({ maxLength: 200 })),
+    post_logout_redirect_uri: Type.Optional(Type.String({ maxLength: 2048 })),
+    state: Type.Optional(Type.String({ maxLength: 1024 })),
   },
   { additionalProperties: false },
 );
+
+/** OIDC RP-Initiated Logout 1.0 §2 parameters. */
+const LogoutQuery = Type.Object({
+  client_id: Type.Optional(Type.String({ maxLength: 200 })),
+  post_logout_redirect_uri: Type.Optional(Type.String({ maxLength: 2048 })),
+  state: Type.Optional(Type.String({ maxLength: 1024 })),
+  id_token_hint: Type.Optional(Type.String({ maxLength: 8192 })),
+});
 
 const RegisteredSchema = Type.Object(
   { id: Type.String(), email: Type.String(), displayName: Type.String() },
@@ -39,6 +51,9 @@ const RegisteredSchema = Type.Object(
 const ReturnToQuery = Type.Object({ return_to: Type.Optional(Type.String({ maxLength: 4096 })) });
 
 type FormBody = {
+  client_id?: string;
+  post_logout_redirect_uri?: string;
+  state?: string;
   email?: string;
   displayName?: string;
   password?: string;
@@ -149,16 +164,64 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
     },
   );
 
-  app.get('/logout', async (request, reply) => {
+  /**
+   * Where to send the browser after sign-out: only a post_logout_redirect_uri the
+   * client registered (exact match). The client comes from client_id or, per the
+   * spec, from the ID token hint's audience.
+   */
+  async function logoutTarget(params: { client_id?: string; post_logout_redirect_uri?: string; state?: string; id_token_hint?: string }) {
+    if (!params.post_logout_redirect_uri) return { ok: true as const, target: undefined };
+    let clientId = params.client_id;
+    if (!clientId && params.id_token_hint) {
+      try {
+        const aud = decodeJwt(params.id_token_hint).aud;
+        clientId = Array.isArray(aud) ? aud[0] : aud;
+      } catch {
+        clientId = undefined;
+      }
+    }
+    const client = clientId ? await app.oauthStore.findClient(clientId) : undefined;
+    if (!client || !client.postLogoutRedirectUris.includes(params.post_logout_redirect_uri)) return { ok: false as const };
+    return {
+      ok: true as const,
+      target: { clientId: client.id, postLogoutRedirectUri: params.post_logout_redirect_uri, state: params.state } satisfies LogoutTarget,
+    };
+  }
+
+  const backTo = (target: LogoutTarget) => {
+    const url = new URL(target.postLogoutRedirectUri);
+    if (target.state !== undefined) url.searchParams.set('state', target.state);
+    return url.toString();
+  };
+
+  const badLogout = (reply: FastifyReply) =>
+    html(reply, 400, messagePage(ctx, { title: 'Sign-out request not valid', message: 'The address to return to after signing out is not registered for this application.' }));
+
+  app.get('/logout', { schema: { querystring: LogoutQuery } }, async (request, reply) => {
+    const resolved = await logoutTarget(request.query);
+    if (!resolved.ok) return badLogout(reply);
     const session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
-    if (!session) return html(reply, 200, messagePage(ctx, { title: 'Signed out', message: 'You are not signed in.' }));
-    const user = await app.oauthStore.findUser(session.userId);
-    return html(reply, 200, signedInPage(ctx, { displayName: user?.displayName ?? '', email: user?.email ?? '', csrfToken: reply.generateCsrf() }));
+    const user = session && (await app.oauthStore.findUser(session.userId));
+    if (!user) {
+      if (resolved.target) return reply.redirect(backTo(resolved.target), 303);
+      return html(reply, 200, messagePage(ctx, { title: 'Signed out', message: 'You are not signed in.' }));
+    }
+    // Sign-out is confirmed with a CSRF-protected POST, so a third-party page cannot sign the user out.
+    if (resolved.target) reply.header('content-security-policy', contentSecurityPolicy([new URL(resolved.target.postLogoutRedirectUri).origin]));
+    return html(
+      reply,
+      200,
+      signedInPage(ctx, { displayName: user.displayName, email: user.email, csrfToken: reply.generateCsrf(), logoutTarget: resolved.target }),
+    );
   });
 
   app.post('/logout', { schema: { body: FormSchema }, preHandler: app.csrfProtection }, async (request, reply) => {
-    await app.sessionService.end(request.cookies[SESSION_COOKIE]);
+    const body = request.body as FormBody;
+    const resolved = await logoutTarget(body);
+    if (!resolved.ok) return badLogout(reply);
+    await app.sessionService.signOut(request.cookies[SESSION_COOKIE]);
     reply.clearCookie(SESSION_COOKIE, { path });
+    if (resolved.target) return reply.redirect(backTo(resolved.target), 303);
     return html(reply, 200, messagePage(ctx, { title: 'Signed out', message: 'You have been signed out.' }));
   });
 
