@@ -366,6 +366,46 @@ describe('GET /api/history and /api/activity', () => {
   });
 });
 
+describe('GET /api/activity/stream and /api/me input checks', () => {
+  it.each(['abc', '-1', '1e3', '99999999999999999999'])('when Last-Event-ID is %p, then 400 before any stream opens', async (lastEventId) => {
+    const user = await createFundedUser(pool, 0, 'sse');
+
+    const response = await app.inject({
+      method: 'GET',
+      url: '/api/activity/stream',
+      headers: { ...(await bearer(user, 'ledger:read')), 'last-event-id': lastEventId },
+    });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('when the stream is asked for without ledger:read, then 403', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/activity/stream', headers: await bearer({ userId: randomUUID() }, 'ledger:write') });
+
+    expect(response.statusCode).toBe(403);
+  });
+
+  it('when /api/me is called with a Bearer token of a known user, then the account identity and scopes come back', async () => {
+    const user = await createFundedUser(pool, 0, 'me');
+
+    const response = await app.inject({ method: 'GET', url: '/api/me', headers: await bearer(user, 'ledger:read') });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ user: { id: user.userId, email: user.email, displayName: 'me' }, scopes: ['ledger:read'] });
+  });
+
+  it.each([
+    ['no credentials', {}],
+    ['a Basic header', { authorization: 'Basic dXNlcjpwYXNz' }],
+    ['a malformed Bearer token', { authorization: 'Bearer not.a.jwt' }],
+  ])('when /api/me gets %s, then 401', async (_case, headers) => {
+    const response = await app.inject({ method: 'GET', url: '/api/me', headers });
+
+    expect(response.statusCode).toBe(401);
+  });
+});
+
 describe('OpenAPI and security headers', () => {
   it('when the OpenAPI document is fetched, then it is 3.1 and documents the ledger routes with their error shape', async () => {
     const response = await app.inject({ method: 'GET', url: '/api/docs/json' });
