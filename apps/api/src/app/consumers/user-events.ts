@@ -11,6 +11,7 @@ export const USER_EVENTS_QUEUE = 'ledger.user-events';
  * user.registered opens the user's account; user.deactivated freezes it. Each
  * delivery runs in one transaction with the inbox row (libs/messaging), and the
  * account insert is itself idempotent, so a redelivery changes nothing.
+ * user.deactivated also ends the user's browser sessions.
  */
 export default fp<{ queue?: string }>(
   async (app, options) => {
@@ -33,7 +34,9 @@ export default fp<{ queue?: string }>(
         }),
         onEvent(userDeactivatedEvent, async (payload, ctx) => {
           const frozen = await createAccountRepository(ctx.tx).freeze(payload.userId);
-          ctx.logger.info(frozen ? 'account frozen' : 'account already frozen or absent', { 'user.id': payload.userId });
+          // Browser sessions end with the account; Bearer tokens die with the auth service's revocation.
+          const { rowCount } = await ctx.tx.query('DELETE FROM session WHERE user_id = $1', [payload.userId]);
+          ctx.logger.info(frozen ? 'account frozen' : 'account already frozen or absent', { 'user.id': payload.userId, 'session.ended': rowCount ?? 0 });
         }),
       ],
     });

@@ -5,7 +5,7 @@ import type { KitInstance } from '@flotilla/service-kit';
 import type {} from '../../../src/app/consumers/user-events';
 import type {} from '../../../src/app/plugins/external/messaging';
 import { buildTestApp, waitFor } from '../../helper';
-import { createTestPool } from '../../support/ledger-fixtures';
+import { createLedger, createTestPool, randomKey } from '../../support/ledger-fixtures';
 
 let app: KitInstance;
 let pool: Pool;
@@ -47,7 +47,7 @@ describe('user.registered consumer', () => {
     expect(await accountsOf(userId)).toEqual([{ email: `reg-${userId}@example.test`, display_name: 'Registered', status: 'active' }]);
   });
 
-  it('when user.deactivated arrives, then the account is frozen and transfers from it are refused', async () => {
+  it('when user.deactivated arrives, then the account is frozen, its sessions end, and deposits to it are refused', async () => {
     const userId = randomUUID();
     await app.messaging.publisher.publish(userRegisteredEvent, {
       userId,
@@ -56,9 +56,17 @@ describe('user.registered consumer', () => {
       registeredAt: new Date().toISOString(),
     });
     await waitFor(async () => (await accountsOf(userId)).length === 1);
+    await pool.query(
+      `INSERT INTO session (id_hash, user_id, email, display_name, scope, access_token, access_expires_at, expires_at)
+       VALUES ($1, $2, 'x@example.test', 'x', 'ledger:read', 'v1.sealed', now(), now() + interval '1 hour')`,
+      [randomKey().padEnd(64, '0').slice(0, 64), userId],
+    );
 
     await app.messaging.publisher.publish(userDeactivatedEvent, { userId, deactivatedAt: new Date().toISOString() });
 
     await waitFor(async () => (await accountsOf(userId))[0]?.status === 'frozen');
+    const refused = createLedger(pool).depositFunds({ userId, idempotencyKey: randomKey(), request: { amount: 100 }, meta: {} });
+    await expect(refused).rejects.toMatchObject({ code: 'ACCOUNT_FROZEN' });
+    expect((await pool.query('SELECT 1 FROM session WHERE user_id = $1', [userId])).rows).toEqual([]);
   });
 });
