@@ -21,6 +21,8 @@ describe('login page, session and throttling (real PostgreSQL)', () => {
     expect(csp).toContain("default-src 'none'");
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['referrer-policy']).toBe('no-referrer');
+    expect(response.headers['x-frame-options']).toBe('DENY');
+    expect(response.headers['cache-control']).toBe('no-store');
     // Served over plain http in this test: no HSTS.
     expect(response.headers['strict-transport-security']).toBeUndefined();
   });

@@ -52,6 +52,8 @@ export default fp<SecurityPluginOptions>(
       contentSecurityPolicy: false,
       hsts: options.hsts ? { maxAge: 31_536_000, includeSubDomains: true } : false,
       referrerPolicy: { policy: 'no-referrer' },
+      // For browsers without CSP frame-ancestors.
+      xFrameOptions: { action: 'deny' },
       crossOriginResourcePolicy: { policy: 'same-origin' },
       crossOriginEmbedderPolicy: false,
     });
