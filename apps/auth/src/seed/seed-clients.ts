@@ -12,10 +12,10 @@ export const seedConfigSchema = Type.Object({
   BFF_CLIENT_SECRET: secretString({ description: "The API's backend-for-frontend client secret" }),
   BFF_REDIRECT_URIS: Type.String({ minLength: 1, default: 'http://localhost:8080/api/auth/callback', description: 'Comma-separated, exact' }),
   BFF_POST_LOGOUT_REDIRECT_URIS: Type.String({ default: 'http://localhost:8080/', description: 'Comma-separated, exact; may be empty' }),
-  BFF_SCOPES: Type.String({ minLength: 1, default: 'openid profile email offline_access api' }),
+  BFF_SCOPES: Type.String({ minLength: 1, default: 'openid profile email offline_access ledger:read ledger:write' }),
   SERVICE_CLIENT_ID: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', default: 'flotilla-service' }),
   SERVICE_CLIENT_SECRET: secretString({ description: 'The client_credentials service client secret' }),
-  SERVICE_CLIENT_SCOPES: Type.String({ minLength: 1, default: 'api' }),
+  SERVICE_CLIENT_SCOPES: Type.String({ minLength: 1, default: 'ledger:read' }),
 });
 export type SeedConfig = Static<typeof seedConfigSchema>;
 
