@@ -61,6 +61,8 @@ export async function registerLedger(app: KitInstance, options: LedgerAppOptions
   await app.register(helmet, { global: true });
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
+    // Components keep the contracts' $id names (UserSummary, ErrorResponse…) instead of def-N.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
       info: {

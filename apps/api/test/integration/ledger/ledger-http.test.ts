@@ -417,6 +417,8 @@ describe('OpenAPI and security headers', () => {
       expect.arrayContaining(['/api/account', '/api/transfers', '/api/deposits', '/api/history', '/api/activity', '/api/activity/stream']),
     );
     expect(doc.paths['/api/transfers'].post.responses).toHaveProperty('409');
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['UserSummary', 'HistoryEntry']));
+    expect(doc.components.securitySchemes).toHaveProperty('bearerAuth');
   });
 
   it('when any API route answers, then helmet headers are present', async () => {
