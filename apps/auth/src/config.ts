@@ -33,7 +33,7 @@ export const authConfigSchema = Type.Object({
   SIGNING_ACTIVE_KID: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   SIGNING_KEYS_DEV_PATH: Type.String({
     minLength: 1,
-    default: '.data/dev-signing-keys.json',
+    default: 'tmp/auth/dev-signing-keys.json',
     description: 'Development/test only: where a generated key is kept between restarts',
   }),
 
