@@ -125,6 +125,17 @@ describe('POST /api/transfers', () => {
     expect(balances.transfers).toBe(1);
   });
 
+  it('when transfers complete and are refused, then the business metrics count them on /metrics', async () => {
+    await postTransfer(await bearer(alice), { recipientEmail: bob.email, amount: 1_234 });
+    await postTransfer(await bearer(alice), { recipientEmail: bob.email, amount: 999_999 });
+
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+
+    expect(metrics).toMatch(/ledger_transfers_total\{[^}]*outcome="completed"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/ledger_transfer_refusals_total\{[^}]*reason="INSUFFICIENT_FUNDS"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/ledger_transfer_amount_minor_bucket\{[^}]*le="5000"[^}]*\} [1-9]/);
+  });
+
   it('when the key is reused with another body, then 409 IDEMPOTENCY_KEY_REUSED', async () => {
     const headers = await bearer(alice);
     const key = randomKey();
