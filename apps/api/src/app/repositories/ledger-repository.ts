@@ -3,7 +3,6 @@ import type { EventDefinition, EventPayload } from '@flotilla/contracts';
 import type {
   EventMetadata,
   IdempotencyClaim,
-  LedgerAccount,
   LedgerTransaction,
   LedgerUnitOfWork,
 } from '../../domain/ledger/ports';
@@ -76,25 +75,24 @@ function createLedgerTransaction(client: PoolClient, outbox: OutboxWriter): Ledg
       ]);
     },
 
-    async findAccountByUserId(userId) {
-      const { rows } = await client.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE user_id = $1`, [userId]);
-      return rows[0] ? toAccount(rows[0]) : null;
-    },
-
-    async findAccountByEmail(email) {
-      const { rows } = await client.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE email = $1 AND kind = 'user'`, [
-        email,
-      ]);
-      return rows[0] ? toAccount(rows[0]) : null;
-    },
-
-    async lockAccounts(accountIds) {
+    async lockTransferParties(senderUserId, recipientEmail) {
       // ORDER BY runs below the row-locking step, so rows are locked in id order.
       const { rows } = await client.query<AccountRow>(
-        `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-        [[...new Set(accountIds)]],
+        `SELECT ${ACCOUNT_COLUMNS} FROM accounts
+         WHERE kind = 'user' AND (user_id = $1 OR email = $2)
+         ORDER BY id FOR UPDATE`,
+        [senderUserId, recipientEmail],
       );
-      return new Map<string, LedgerAccount>(rows.map((row) => [row.id, toAccount(row)]));
+      const accounts = rows.map(toAccount);
+      return {
+        sender: accounts.find((account) => account.userId === senderUserId) ?? null,
+        recipient: accounts.find((account) => account.email === recipientEmail) ?? null,
+      };
+    },
+
+    async lockAccountOfUser(userId) {
+      const { rows } = await client.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE user_id = $1 FOR UPDATE`, [userId]);
+      return rows[0] ? toAccount(rows[0]) : null;
     },
 
     async sumDepositsSince(accountId, since) {

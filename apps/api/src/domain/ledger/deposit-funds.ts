@@ -48,9 +48,8 @@ export function createDepositFunds({ uow, clock, ids }: DepositFundsDeps) {
       const replay = replayOf<DepositResponse>(claim, requestHash);
       if (replay) return replay;
 
-      const found = await tx.findAccountByUserId(command.userId);
-      if (!found) throw new LedgerError('ACCOUNT_NOT_READY', 'your account is not open yet');
-      const account = mustHave(await tx.lockAccounts([found.id]), found.id);
+      const account = await tx.lockAccountOfUser(command.userId);
+      if (!account) throw new LedgerError('ACCOUNT_NOT_READY', 'your account is not open yet');
       if (account.status !== 'active') throw new LedgerError('ACCOUNT_FROZEN', 'your account is frozen');
 
       const createdAt = clock.now();

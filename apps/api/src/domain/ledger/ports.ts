@@ -58,10 +58,13 @@ export interface LedgerTransaction {
    */
   claimIdempotencyKey(input: { userId: string; key: string; requestHash: string; ttlHours: number }): Promise<IdempotencyClaim>;
   completeIdempotencyKey(input: { userId: string; key: string; status: number; body: unknown }): Promise<void>;
-  findAccountByUserId(userId: string): Promise<LedgerAccount | null>;
-  findAccountByEmail(email: string): Promise<LedgerAccount | null>;
-  /** Locks the rows (SELECT … FOR UPDATE) in ascending id order, so two movements never deadlock. */
-  lockAccounts(accountIds: readonly string[]): Promise<Map<string, LedgerAccount>>;
+  /**
+   * Finds and locks (SELECT … FOR UPDATE, in id order, one statement) the sender's
+   * account and the account registered under the recipient email; either may be missing.
+   */
+  lockTransferParties(senderUserId: string, recipientEmail: string): Promise<{ sender: LedgerAccount | null; recipient: LedgerAccount | null }>;
+  /** Finds and locks the user's account. */
+  lockAccountOfUser(userId: string): Promise<LedgerAccount | null>;
   sumDepositsSince(accountId: string, since: Date): Promise<bigint>;
   insertTransfer(row: { id: string; fromAccountId: string; toAccountId: string; amount: bigint; currency: string; note?: string; createdAt: Date }): Promise<void>;
   insertDeposit(row: { id: string; accountId: string; amount: bigint; currency: string; createdAt: Date }): Promise<void>;

@@ -47,16 +47,11 @@ export function createTransferFunds({ uow, clock, ids }: TransferFundsDeps) {
       const replay = replayOf<TransferResponse>(claim, requestHash);
       if (replay) return { ...replay, fromUserId: command.userId };
 
-      const sender = await tx.findAccountByUserId(command.userId);
-      if (!sender) throw new LedgerError('ACCOUNT_NOT_READY', 'your account is not open yet');
-      if (sender.email === recipientEmail) throw new LedgerError('SELF_TRANSFER', 'you cannot send money to yourself');
-      const recipientFound = await tx.findAccountByEmail(recipientEmail);
-      if (!recipientFound) throw new LedgerError('RECIPIENT_NOT_FOUND', 'no account is registered with that email');
-      if (recipientFound.id === sender.id) throw new LedgerError('SELF_TRANSFER', 'you cannot send money to yourself');
-
-      const locked = await tx.lockAccounts([sender.id, recipientFound.id]);
-      const from = mustHave(locked, sender.id);
-      const to = mustHave(locked, recipientFound.id);
+      // One statement finds and locks both rows in id order, so two transfers never deadlock.
+      const { sender: from, recipient: to } = await tx.lockTransferParties(command.userId, recipientEmail);
+      if (!from) throw new LedgerError('ACCOUNT_NOT_READY', 'your account is not open yet');
+      if (from.email === recipientEmail || to?.id === from.id) throw new LedgerError('SELF_TRANSFER', 'you cannot send money to yourself');
+      if (!to) throw new LedgerError('RECIPIENT_NOT_FOUND', 'no account is registered with that email');
       checkTransferable(from, to, amount);
 
       const transferId = ids.uuid();
