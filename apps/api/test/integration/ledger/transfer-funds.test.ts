@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { isLedgerError } from '../../../src/domain/ledger/errors';
+import { purgeExpiredIdempotencyKeys } from '../../../src/app/repositories/ledger-repository';
 import {
   balanceOf,
   createFundedUser,
@@ -212,6 +213,28 @@ describe('idempotency', () => {
 
     expect(second.replayed).toBe(false);
     expect(await balanceOf(pool, alice.accountId)).toBe(7_000);
+  });
+
+  it('when the purge job runs, then expired keys are deleted and live ones kept', async () => {
+    const alice = await createFundedUser(pool, 10_000, 'alice');
+    const bob = await createFundedUser(pool, 0, 'bob');
+    const [expired, live] = [randomKey(), randomKey()];
+    for (const key of [expired, live]) {
+      await ledger.transferFunds({ userId: alice.userId, idempotencyKey: key, request: { recipientEmail: bob.email, amount: 1 }, meta: {} });
+    }
+    await pool.query("UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE user_id = $1 AND key = $2", [alice.userId, expired]);
+
+    let purged = 0;
+    let batch;
+    do {
+      batch = await purgeExpiredIdempotencyKeys(pool);
+      purged += batch;
+    } while (batch > 0);
+
+    expect(purged).toBeGreaterThanOrEqual(1);
+    const { rows } = await pool.query('SELECT key FROM idempotency_keys WHERE user_id = $1 ORDER BY key', [alice.userId]);
+    expect(rows.map((row) => row.key)).toEqual(expect.arrayContaining([live]));
+    expect(rows.map((row) => row.key)).not.toContain(expired);
   });
 
   it('when a refused transfer is retried with the same key after funding, then it succeeds', async () => {
