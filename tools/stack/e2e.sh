@@ -43,6 +43,15 @@ trap 'exit 130' INT TERM
 step "secrets"
 bash tools/gen-secrets.sh || exit 1
 
+# Every shipped combination must parse, including the ones CI does not run:
+# dev (with the override), the observability profile, staging/prod (TLS).
+step "compose files"
+for variant in "" "--profile observability" "--env-file docker/env/prod.env -f docker-compose.yml -f compose.prod.yml" \
+  "--env-file docker/env/staging.env -f docker-compose.yml -f compose.prod.yml"; do
+  # shellcheck disable=SC2086 # the variant is a list of arguments
+  "${COMPOSE_CMD[@]}" $variant config -q || { stack_log "compose config failed: ${variant:-dev}"; exit 1; }
+done
+
 step "images (nx run-many -t docker-build)"
 stack_build_images || exit 1
 

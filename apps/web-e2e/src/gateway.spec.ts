@@ -37,3 +37,17 @@ test('when the app is loaded, then the gateway adds the security headers and a r
   expect(headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
   expect(headers['cache-control']).toBe('no-cache');
 });
+
+test('when one client floods the token endpoint, then the gateway refuses the excess with 429', async ({ request }) => {
+  // The token zone allows a burst of 40 above 2 per second; 60 back-to-back
+  // requests must meet the limit. The gateway's own 429 is nginx's HTML page,
+  // which tells it apart from any limit inside the provider (JSON).
+  const answers: { status: number; type: string }[] = [];
+  for (let i = 0; i < 60; i += 1) {
+    const response = await request.post('/auth/token', { form: { grant_type: 'client_credentials' } });
+    answers.push({ status: response.status(), type: response.headers()['content-type'] ?? '' });
+  }
+  expect(answers[0]?.status).not.toBe(429);
+  const limited = answers.filter((a) => a.status === 429 && a.type.startsWith('text/html'));
+  expect(limited.length).toBeGreaterThanOrEqual(10);
+});
