@@ -22,6 +22,8 @@ export const TEST_CLIENTS = {
     scopes: ['openid', 'profile', 'email', 'offline_access', 'api'],
   },
   service: { id: 'test-service', secret: 'test-service-secret-0123456789abcd', scopes: ['api'] },
+  /** A second confidential client with the refresh grant, to prove tokens are bound to their client. */
+  other: { id: 'test-other', secret: 'test-other-secret-0123456789abcdef', redirectUri: 'https://other.test/callback' },
 } as const;
 
 /**
@@ -77,6 +79,14 @@ export async function seedTestClients(app: KitInstance): Promise<void> {
       redirectUris: [],
       grantTypes: ['client_credentials'],
       scopes: [...TEST_CLIENTS.service.scopes],
+    },
+    {
+      id: TEST_CLIENTS.other.id,
+      name: 'Another app',
+      secret: TEST_CLIENTS.other.secret,
+      redirectUris: [TEST_CLIENTS.other.redirectUri],
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scopes: ['openid', 'offline_access', 'api'],
     },
   ], { removeOthers: false });
 }

@@ -140,6 +140,41 @@ describe('OAuth 2.1 / OIDC with oauth4webapi as the client (real PostgreSQL)', (
     expect((await oauth.processRefreshTokenResponse(as, bffClient, still)).access_token).toEqual(expect.any(String));
   });
 
+  it('when another client presents the refresh token, then invalid_grant and the owner can still use it', async () => {
+    const user = await registerUser(app, undefined, 'bound');
+    const tokens = await exchange(app, as, await authorize(app, as, user));
+    const other: oauth.Client = { client_id: TEST_CLIENTS.other.id };
+
+    const stolen = await oauth.refreshTokenGrantRequest(
+      as,
+      other,
+      oauth.ClientSecretBasic(TEST_CLIENTS.other.secret),
+      tokens.refresh_token as string,
+      requestOptions(app),
+    );
+    await expect(oauth.processRefreshTokenResponse(as, other, stolen)).rejects.toMatchObject({ error: 'invalid_grant' });
+
+    const owner = await oauth.refreshTokenGrantRequest(as, bffClient, bffAuth, tokens.refresh_token as string, requestOptions(app));
+    expect((await oauth.processRefreshTokenResponse(as, bffClient, owner)).access_token).toEqual(expect.any(String));
+  });
+
+  it('when another client presents the authorization code, then invalid_grant', async () => {
+    const user = await registerUser(app, undefined, 'codebound');
+    const flow = await authorize(app, as, user);
+    const other: oauth.Client = { client_id: TEST_CLIENTS.other.id };
+    const params = oauth.validateAuthResponse(as, bffClient, flow.callback, flow.state);
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      other,
+      oauth.ClientSecretBasic(TEST_CLIENTS.other.secret),
+      params,
+      TEST_CLIENTS.bff.redirectUri,
+      flow.codeVerifier,
+      requestOptions(app),
+    );
+    await expect(oauth.processAuthorizationCodeResponse(as, other, response)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('when a refresh family is past its idle lifetime, then the refresh is refused', async () => {
     const user = await registerUser(app, undefined, 'idle');
     const tokens = await exchange(app, as, await authorize(app, as, user));
