@@ -31,10 +31,13 @@ export default async function activityStreamRoute(app: KitInstance, options: Act
       onRequest: [app.authenticate, app.requireScopes('ledger:read')],
       schema: {
         summary: 'Live activity as Server-Sent Events (event: activity, id: sequence, data: ActivityEvent)',
-        description: `Heartbeat comments every ${Math.round(options.heartbeatMs / 1000)} s. Send Last-Event-ID to resume without gaps.`,
+        description: `Heartbeat comments every ${Math.round(options.heartbeatMs / 1000)} s. Send Last-Event-ID (or ?after= on the first connection) to resume without gaps.`,
         tags: ['ledger'],
         security: [{ bearerAuth: ['ledger:read'] }, { sessionCookie: [] }],
         headers: Type.Object({ 'last-event-id': Type.Optional(ActivitySequenceSchema) }),
+        // EventSource cannot set headers on its first connection: a page that has just read the
+        // feed up to sequence N opens the stream with ?after=N; Last-Event-ID (reconnects) wins.
+        querystring: Type.Object({ after: Type.Optional(ActivitySequenceSchema) }, { additionalProperties: false }),
         produces: ['text/event-stream'],
         response: {
           200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: Type.String() } } },
@@ -47,7 +50,8 @@ export default async function activityStreamRoute(app: KitInstance, options: Act
     async (request, reply) => {
       const { userId } = principalOf(request);
       const raw = reply.raw;
-      let lastSent = request.headers['last-event-id'] ? BigInt(request.headers['last-event-id']) : undefined;
+      const resumeFrom = request.headers['last-event-id'] ?? request.query.after;
+      let lastSent = resumeFrom ? BigInt(resumeFrom) : undefined;
       let replaying = lastSent !== undefined;
       const held: ActivityEvent[] = [];
       let closed = false;

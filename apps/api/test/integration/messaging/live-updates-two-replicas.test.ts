@@ -41,9 +41,9 @@ afterAll(async () => {
   await pool.end();
 });
 
-async function bobStream(lastEventId?: string): Promise<SseConnection> {
+async function bobStream(lastEventId?: string, query = ''): Promise<SseConnection> {
   const token = await tokens.sign({ sub: bob.userId, scope: 'ledger:read' });
-  const stream = await openSse(`${baseUrlB}/api/activity/stream`, {
+  const stream = await openSse(`${baseUrlB}/api/activity/stream${query}`, {
     authorization: `Bearer ${token}`,
     ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
   });
@@ -106,6 +106,20 @@ describe('live updates across replicas', () => {
 
     expect([replayedOne, replayedTwo, live].map((m) => (JSON.parse(m.data) as ActivityEvent).entry.id)).toEqual([missedOne, missedTwo, liveId]);
     expect(BigInt(replayedOne.id as string)).toBeGreaterThan(BigInt(seenId));
+  });
+
+  it('when a first connection passes ?after=, then the feed after it is replayed', async () => {
+    const earlier = await transfer(10);
+    const { rows } = await pool.query<{ sequence: string }>('SELECT sequence::text FROM activity WHERE user_id = $1 AND movement_id = $2', [
+      bob.userId,
+      earlier,
+    ]);
+    const later = await transfer(20);
+
+    const stream = await bobStream(undefined, `?after=${rows[0]?.sequence}`);
+    const replayed = await stream.next((m) => m.event === 'activity');
+
+    expect((JSON.parse(replayed.data) as ActivityEvent).entry.id).toBe(later);
   });
 
   it('when the stream is opened without credentials, then 401 and no stream', async () => {
