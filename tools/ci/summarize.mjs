@@ -1,6 +1,6 @@
 // Reads the stage logs of tools/test.sh and prints one closing line,
 // "N passed, N failed", counting test cases from Jest, Vitest, Playwright and
-// promtool. A failed stage that reported no failed test case counts as one
+// our own check scripts. A failed stage that reported no failed test case counts as one
 // failure, so a broken build can never read as green.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,7 +35,8 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.log')).sort()) {
         failed += Number(m[1]);
         stageFailed += Number(m[1]);
       } else passed += Number(m[1]);
-    } else if ((m = /^promtool-tests: (\d+) passed, (\d+) failed$/.exec(line))) {
+    } else if ((m = /^[a-z-]+-(?:tests|checks): (\d+) passed, (\d+) failed$/.exec(line))) {
+      // our own checkers: "promtool-tests: 26 passed, 0 failed", "boundary-checks: …"
       passed += Number(m[1]);
       failed += Number(m[2]);
       stageFailed += Number(m[2]);
