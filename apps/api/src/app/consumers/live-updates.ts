@@ -21,14 +21,17 @@ export default fp(
       registry: app.metrics.registry,
       name: 'api.live-updates',
       handlers: [
-        onBroadcast(transferCompletedEvent, async (payload) => {
+        onBroadcast(transferCompletedEvent, async (payload, ctx) => {
           await Promise.all([
             app.liveUpdates.notify(payload.fromUserId, payload.transferId),
             app.liveUpdates.notify(payload.toUserId, payload.transferId),
           ]);
+          // The consumer's own line for the message: it carries trace.id, so one id follows a request to here.
+          ctx.logger.info('live update handled');
         }),
-        onBroadcast(depositCompletedEvent, async (payload) => {
+        onBroadcast(depositCompletedEvent, async (payload, ctx) => {
           await app.liveUpdates.notify(payload.userId, payload.depositId);
+          ctx.logger.info('live update handled');
         }),
       ],
     });

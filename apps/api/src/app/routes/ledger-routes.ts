@@ -28,6 +28,20 @@ export interface LedgerRoutesOptions {
   moneyRateLimitPerMinute: number;
 }
 
+// The messaging lib carries W3C trace ids (32 hex); nginx's $request_id has that shape.
+const W3C_TRACE_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * The event's metadata for this request: the request id is the correlation id,
+ * and also the trace id when it is one, so a request arriving through the
+ * gateway shows the same id in the access log, the API log, the message and the
+ * consumer's log. Any other id would be replaced by the consumer; the messaging
+ * lib then generates the trace id and the request id stays in correlation.id.
+ */
+function eventMetaOf(requestId: string): { correlationId: string; traceId?: string } {
+  return W3C_TRACE_ID.test(requestId) ? { correlationId: requestId, traceId: requestId } : { correlationId: requestId };
+}
+
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, ErrorResponseSchema]));
 
 const IDEMPOTENCY_DOC =
@@ -114,7 +128,7 @@ export default async function ledgerRoutes(app: KitInstance, options: LedgerRout
             userId: principal.userId,
             idempotencyKey: request.headers['idempotency-key'],
             request: request.body,
-            meta: { correlationId: request.id },
+            meta: eventMetaOf(request.id),
           }),
         );
         app.ledger.metrics.transfers.inc({ outcome: result.replayed ? 'replayed' : 'completed' });
@@ -155,7 +169,7 @@ export default async function ledgerRoutes(app: KitInstance, options: LedgerRout
             userId: principal.userId,
             idempotencyKey: request.headers['idempotency-key'],
             request: request.body,
-            meta: { correlationId: request.id },
+            meta: eventMetaOf(request.id),
           }),
         );
         app.ledger.metrics.deposits.inc({ outcome: result.replayed ? 'replayed' : 'completed' });
