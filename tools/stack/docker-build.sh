@@ -35,6 +35,9 @@ fi
 version=$(node -p "require('./apps/$app/package.json').version" 2>/dev/null || echo 0.0.0)
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain -- "apps/$app" libs 2>/dev/null)" ]; then revision="$revision-dirty"; fi
+# Credentials in a remote URL (https://user:token@host/...) must not end up in a label.
+source_url=${FLOTILLA_SOURCE:-$(git remote get-url origin 2>/dev/null | sed -E 's#://[^/@]+@#://#' || true)}
+source_url=${source_url:-unknown}
 
 mkdir -p dist/docker
 ids=()
@@ -43,7 +46,8 @@ for target in "${targets[@]}"; do
   [ "$target" = runtime ] || image=flotilla/$app-$target:$tag
   echo "docker-build: $image (target $target)"
   start=$SECONDS
-  args=(--build-arg "NODE_IMAGE=$node_image" --build-arg "VERSION=$version" --build-arg "REVISION=$revision")
+  args=(--build-arg "NODE_IMAGE=$node_image" --build-arg "VERSION=$version" --build-arg "REVISION=$revision"
+    --build-arg "SOURCE=$source_url")
   [ "$app" != web ] || args+=(--build-arg "NGINX_IMAGE=$nginx_image")
   # The classic builder: CI has no buildx (../shared/offline-images/README.md).
   # Its per-layer noise is filtered out; every step and RUN output stays.
