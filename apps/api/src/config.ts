@@ -34,6 +34,9 @@ export const apiConfigSchema = Type.Object({
 
   BFF_ENABLED: Flag('true', 'Serve /api/auth/* (browser login) and accept the session cookie'),
   PUBLIC_BASE_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:8080', description: 'Origin the browser uses; redirect_uri is <PUBLIC_BASE_URL>/api/auth/callback' }),
+  OAUTH_POST_LOGOUT_REDIRECT_URI: Type.Optional(
+    Type.String({ pattern: '^https?://', description: 'Where the auth service sends the browser after sign-out; registered for the client, exactly. Default: <PUBLIC_BASE_URL>/' }),
+  ),
   OAUTH_CLIENT_ID: Type.String({ minLength: 1, default: 'flotilla-bff' }),
   OAUTH_CLIENT_SECRET: Type.Optional(secretString({ description: 'Confidential client secret at the auth service' })),
   OAUTH_SCOPES: Type.String({ default: 'openid email profile offline_access ledger:read ledger:write' }),

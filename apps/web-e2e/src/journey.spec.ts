@@ -96,6 +96,9 @@ test('when two people register, deposit and pay each other, then both see it liv
   await test.step('both sign out', async () => {
     for (const page of [alicePage, bobPage]) {
       await page.getByRole('button', { name: 'Sign out' }).click();
+      // The auth service ends its own session too (OIDC RP-Initiated Logout) once confirmed, then sends the browser home.
+      await expect(page.getByRole('heading', { name: 'Sign out?' })).toBeVisible();
+      await page.getByRole('button', { name: 'Sign out' }).click();
       await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
       await page.reload();
       await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();

@@ -71,6 +71,7 @@ export async function buildApp(
             clientSecret: config.OAUTH_CLIENT_SECRET,
             scopes: config.OAUTH_SCOPES.split(' ').filter(Boolean),
             publicBaseUrl: config.PUBLIC_BASE_URL,
+            postLogoutRedirectUri: config.OAUTH_POST_LOGOUT_REDIRECT_URI ?? `${config.PUBLIC_BASE_URL.replace(/\/$/, '')}/`,
             cookieSecure: config.COOKIE_SECURE === 'true',
             sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
             // Development and test may run without a key: sessions then last as long as the process.

@@ -43,6 +43,7 @@ export interface LedgerAppOptions {
     readonly clientSecret: string;
     readonly scopes: readonly string[];
     readonly publicBaseUrl: string;
+    readonly postLogoutRedirectUri: string;
     readonly cookieSecure: boolean;
     readonly sessionTtlMs: number;
     /** 32 bytes: seals tokens at rest and keys the CSRF HMAC. */
@@ -123,6 +124,7 @@ export async function registerLedger(app: KitInstance, options: LedgerAppOptions
           clientSecret: bff.clientSecret,
           scopes: bff.scopes,
           publicBaseUrl: bff.publicBaseUrl,
+          postLogoutRedirectUri: bff.postLogoutRedirectUri,
           cookieSecure: bff.cookieSecure,
           sessionTtlMs: bff.sessionTtlMs,
           sessions,

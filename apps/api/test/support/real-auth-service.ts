@@ -23,7 +23,15 @@ interface SeedModule {
   seedClients(
     prisma: unknown,
     hasher: unknown,
-    registrations: { id: string; name: string; secret: string; redirectUris: string[]; grantTypes: string[]; scopes: string[] }[],
+    registrations: {
+      id: string;
+      name: string;
+      secret: string;
+      redirectUris: string[];
+      postLogoutRedirectUris?: string[];
+      grantTypes: string[];
+      scopes: string[];
+    }[],
     options?: { removeOthers?: boolean },
   ): Promise<void>;
 }
@@ -54,7 +62,13 @@ export interface RealAuthService {
 }
 
 /** Starts apps/auth on a real port (the API reaches its token endpoint and JWKS over HTTP) with a BFF client for `redirectUri`. */
-export async function startRealAuthService(client: { id: string; secret: string; redirectUri: string; scopes: string[] }): Promise<RealAuthService> {
+export async function startRealAuthService(client: {
+  id: string;
+  secret: string;
+  redirectUri: string;
+  postLogoutRedirectUri?: string;
+  scopes: string[];
+}): Promise<RealAuthService> {
   const helper = load<AuthTestHelper>('test/helper');
   const { seedClients } = load<SeedModule>('src/seed/seed-clients');
   const { createPasswordHasher } = load<{ createPasswordHasher(): unknown }>('src/domain/users/password-hasher');
@@ -67,6 +81,7 @@ export async function startRealAuthService(client: { id: string; secret: string;
       name: 'API BFF (test)',
       secret: client.secret,
       redirectUris: [client.redirectUri],
+      postLogoutRedirectUris: client.postLogoutRedirectUri ? [client.postLogoutRedirectUri] : [],
       grantTypes: ['authorization_code', 'refresh_token'],
       scopes: client.scopes,
     },

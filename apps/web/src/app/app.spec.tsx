@@ -68,6 +68,26 @@ describe('App shell', () => {
     expect(csrfHeader).toBe('token-123');
   });
 
+  it('when the API names where to end the provider session, then the app goes there after signing out', async () => {
+    const endSession = 'http://localhost:8080/auth/logout?client_id=flotilla-bff&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A8080%2F&state=s1';
+    server.use(http.post('/api/auth/logout', () => HttpResponse.json({ redirectTo: endSession })));
+    const { user } = renderApp('/');
+
+    await user.click(await screen.findByRole('button', { name: 'Sign out' }));
+
+    await vi.waitFor(() => expect(browser.assign).toHaveBeenCalledWith(endSession));
+    expect(browser.assign).not.toHaveBeenCalledWith('/');
+  });
+
+  it('when the logout answer names a non-http address, then the app goes home instead', async () => {
+    server.use(http.post('/api/auth/logout', () => HttpResponse.json({ redirectTo: 'data:text/html,<script>alert(1)</script>' })));
+    const { user } = renderApp('/');
+
+    await user.click(await screen.findByRole('button', { name: 'Sign out' }));
+
+    await vi.waitFor(() => expect(browser.assign).toHaveBeenCalledWith('/'));
+  });
+
   it('when the address is unknown, then a lazily loaded not-found page links back home', async () => {
     renderApp('/nowhere');
 

@@ -9,6 +9,7 @@ import { AppError, type KitInstance } from '@flotilla/service-kit';
 import type { AccessTokenVerifier } from '@flotilla/auth-verify';
 import type { Principal } from '../plugins/app/authentication';
 import type { SessionRepository, StoredSession } from '../repositories/session-repository';
+import { createEndSessionEndpoint, endSessionUrl } from './end-session';
 import type { TokenCipher } from './token-cipher';
 
 export const SESSION_COOKIE = 'flotilla_session';
@@ -34,6 +35,8 @@ export interface BffOptions {
   clientSecret: string;
   scopes: readonly string[];
   publicBaseUrl: string;
+  /** Registered at the auth service for this client; the provider sends the browser here after sign-out. */
+  postLogoutRedirectUri: string;
   cookieSecure: boolean;
   sessionTtlMs: number;
   sessions: SessionRepository;
@@ -92,6 +95,12 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
     callbackUri: `${options.publicBaseUrl.replace(/\/$/, '')}/api/auth/callback`,
     pkce: 'S256',
     cookie: { ...baseCookie, path: '/api/auth' },
+  });
+
+  const endSessionEndpoint = createEndSessionEndpoint({
+    discoveryUrl: `${internalUrl.toString().replace(/\/$/, '')}/.well-known/openid-configuration`,
+    issuer: options.issuer,
+    onError: (error) => app.log.warn({ err: error }, 'the auth service did not say where to end its session; signing out locally only'),
   });
 
   async function verifyIdentity(tokens: TokenSet) {
@@ -268,13 +277,24 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
     '/auth/logout',
     {
       schema: {
-        summary: 'End the session (needs the x-csrf-token header); revokes the refresh token at the auth service',
+        summary: 'End the session (needs the x-csrf-token header): revokes the refresh token and names where the browser ends its session at the auth service',
         tags: ['auth'],
-        response: { 204: Type.Null(), 403: ErrorResponseSchema },
+        response: {
+          200: Type.Object(
+            {
+              redirectTo: Type.Optional(
+                Type.String({ format: 'uri', description: "The auth service's end_session_endpoint (OIDC RP-Initiated Logout); absent while it cannot be reached" }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          403: ErrorResponseSchema,
+        },
       },
     },
     async (request: FastifyRequest, reply: FastifyReply) => {
       const id = request.cookies[SESSION_COOKIE];
+      let idToken: string | undefined;
       if (id && id.length <= 128) {
         const idHash = hashSessionId(id);
         const live = await options.sessions.findLive(idHash);
@@ -285,6 +305,7 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
           }
         }
         const removed = await options.sessions.delete(idHash);
+        if (removed?.idToken) idToken = unsealOrUndefined(removed.idToken, request);
         if (removed?.refreshToken) {
           const refresh = options.cipher.decrypt(removed.refreshToken);
           app.authServer
@@ -304,7 +325,28 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
       }
       reply.clearCookie(SESSION_COOKIE, { ...sessionCookie, maxAge: undefined });
       reply.clearCookie(CSRF_COOKIE, { ...csrfCookie, maxAge: undefined });
-      return reply.code(204).send();
+      // The provider's own session would otherwise sign the user straight back in on the next login.
+      // Sent even without a local session: the provider's may outlive ours. The state only comes back
+      // on the landing page, which acts on nothing, so it is not kept for checking.
+      const endpoint = await endSessionEndpoint();
+      if (!endpoint) return {};
+      return {
+        redirectTo: endSessionUrl(endpoint, {
+          ...(idToken ? { idToken } : {}),
+          clientId: options.clientId,
+          postLogoutRedirectUri: options.postLogoutRedirectUri,
+          state: randomBytes(16).toString('base64url'),
+        }),
+      };
     },
   );
+
+  function unsealOrUndefined(sealed: string, request: FastifyRequest): string | undefined {
+    try {
+      return options.cipher.decrypt(sealed);
+    } catch (error) {
+      request.log.warn({ err: error }, 'the stored ID token cannot be unsealed; ending the provider session without a hint');
+      return undefined;
+    }
+  }
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { LightMyRequestResponse } from 'fastify';
+import { decodeJwt } from 'jose';
 import type { KitInstance } from '@flotilla/service-kit';
 import { buildTestApp } from '../../helper';
 import { createTestPool, randomKey } from '../../support/ledger-fixtures';
-import { freePort, startRealAuthService, type RealAuthService } from '../../support/real-auth-service';
+import { freePort, startRealAuthService, type AuthBrowser, type RealAuthService } from '../../support/real-auth-service';
 
 const CLIENT = {
   id: `api-bff-test-${randomUUID().slice(0, 8)}`,
@@ -37,7 +38,7 @@ class ApiBrowser {
 beforeAll(async () => {
   const apiPort = await freePort();
   apiOrigin = `http://127.0.0.1:${apiPort}`;
-  auth = await startRealAuthService({ ...CLIENT, redirectUri: `${apiOrigin}/api/auth/callback` });
+  auth = await startRealAuthService({ ...CLIENT, redirectUri: `${apiOrigin}/api/auth/callback`, postLogoutRedirectUri: `${apiOrigin}/` });
   api = await buildTestApp({
     BFF_ENABLED: 'true',
     AUTH_ISSUER: auth.issuer,
@@ -56,18 +57,21 @@ afterAll(async () => {
   await pool?.end();
 });
 
-/** Login as a browser would: API → auth (sign-in form) → API callback. */
-async function signIn(browser: ApiBrowser, returnTo = '/dashboard') {
-  const user = await auth.helper.registerUser(auth.app, undefined, 'bff');
+/** The API's /api/auth/login, followed to the auth service's first answer. */
+async function startLogin(browser: ApiBrowser, authBrowser: AuthBrowser, returnTo: string) {
   const start = await browser.request('GET', `/api/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
   expect(start.statusCode).toBe(302);
   const authorize = new URL(String(start.headers.location));
   expect(authorize.origin).toBe(auth.issuer);
   expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
   expect(authorize.searchParams.get('client_id')).toBe(CLIENT.id);
+  return authBrowser.get(`${authorize.pathname}${authorize.search}`);
+}
 
-  const authBrowser = new auth.helper.Browser(auth.app);
-  let response = await authBrowser.get(`${authorize.pathname}${authorize.search}`);
+/** Login as a browser would: API → auth (sign-in form) → API callback. */
+async function signIn(browser: ApiBrowser, returnTo = '/dashboard', authBrowser: AuthBrowser = new auth.helper.Browser(auth.app)) {
+  const user = await auth.helper.registerUser(auth.app, undefined, 'bff');
+  let response = await startLogin(browser, authBrowser, returnTo);
   if (response.statusCode === 303) {
     const loginUrl = String(response.headers.location);
     const submitted = await authBrowser.submit(loginUrl, new URL(loginUrl, auth.issuer).pathname, { email: user.email, password: user.password });
@@ -79,7 +83,7 @@ async function signIn(browser: ApiBrowser, returnTo = '/dashboard') {
   expect(`${callback.origin}${callback.pathname}`).toBe(`${apiOrigin}/api/auth/callback`);
 
   const landed = await browser.request('GET', `${callback.pathname}${callback.search}`);
-  return { user, landed };
+  return { user, landed, authBrowser };
 }
 
 describe('BFF login against the real auth service', () => {
@@ -150,9 +154,50 @@ describe('BFF login against the real auth service', () => {
     const out = await browser.request('POST', '/api/auth/logout', { headers: { 'x-csrf-token': browser.cookies.get('csrf_token') ?? '' } });
 
     expect(refused.statusCode).toBe(403);
-    expect(out.statusCode).toBe(204);
+    expect(out.statusCode).toBe(200);
     expect((await browser.request('GET', '/api/me')).statusCode).toBe(401);
     expect((await pool.query('SELECT 1 FROM session WHERE user_id = $1', [user.id])).rows).toEqual([]);
+  });
+
+  it('when the user logs out and follows redirectTo, then the auth session ends too and the next login asks for the password', async () => {
+    const browser = new ApiBrowser();
+    const { user, authBrowser } = await signIn(browser);
+    const silent = await startLogin(new ApiBrowser(), authBrowser, '/');
+    expect(silent.statusCode).toBe(302);
+    expect(String(silent.headers.location)).toContain('/api/auth/callback?');
+
+    const out = await browser.request('POST', '/api/auth/logout', { headers: { 'x-csrf-token': browser.cookies.get('csrf_token') ?? '' } });
+
+    expect(out.statusCode).toBe(200);
+    const redirectTo = new URL(out.json().redirectTo);
+    const discovery = (await auth.app.inject({ method: 'GET', url: '/.well-known/openid-configuration' })).json();
+    expect(`${redirectTo.origin}${redirectTo.pathname}`).toBe(discovery.end_session_endpoint);
+    expect(redirectTo.searchParams.get('client_id')).toBe(CLIENT.id);
+    expect(redirectTo.searchParams.get('post_logout_redirect_uri')).toBe(`${apiOrigin}/`);
+    const state = redirectTo.searchParams.get('state');
+    expect(state).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    expect(decodeJwt(redirectTo.searchParams.get('id_token_hint') ?? '')).toMatchObject({ sub: user.id, aud: CLIENT.id, iss: auth.issuer });
+
+    const endSessionPath = `${redirectTo.pathname}${redirectTo.search}`;
+    const confirmed = await authBrowser.submit(endSessionPath, redirectTo.pathname, {});
+    expect(confirmed.statusCode).toBe(303);
+    expect(confirmed.headers.location).toBe(`${apiOrigin}/?state=${state}`);
+
+    const next = await startLogin(new ApiBrowser(), authBrowser, '/');
+    expect(next.statusCode).toBe(303);
+    expect(new URL(String(next.headers.location), auth.issuer).pathname).toBe('/login');
+  });
+
+  it('when logout is posted without any session, then the cookies are cleared and the browser is still sent to end the provider session', async () => {
+    const browser = new ApiBrowser();
+
+    const out = await browser.request('POST', '/api/auth/logout');
+
+    expect(out.statusCode).toBe(200);
+    const redirectTo = new URL(out.json().redirectTo);
+    expect(redirectTo.searchParams.has('id_token_hint')).toBe(false);
+    expect(redirectTo.searchParams.get('client_id')).toBe(CLIENT.id);
+    expect(([] as string[]).concat(out.headers['set-cookie'] ?? []).join('\n')).toMatch(/flotilla_session=;/);
   });
 
   it('when returnTo points off-site, then the callback lands on / instead', async () => {

@@ -39,15 +39,33 @@ export function useMe() {
   });
 }
 
+/** The API's answer to a sign-out: where to end the session at the auth service too (older APIs answer 204). */
+interface SignOutResponse {
+  redirectTo?: string;
+}
+
+/** Only an absolute http(s) address leaves the app; anything else goes home. */
+function signedOutDestination(response: SignOutResponse | undefined): string {
+  const target = response?.redirectTo;
+  if (typeof target !== 'string') return '/';
+  try {
+    const url = new URL(target);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? target : '/';
+  } catch {
+    return '/';
+  }
+}
+
 export function useSignOut() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: () => apiRequest<void>(paths.logout, { method: 'POST', expireSessionOn401: false }),
-    onSettled: (_data, error) => {
+    mutationFn: () => apiRequest<SignOutResponse | undefined>(paths.logout, { method: 'POST', expireSessionOn401: false }),
+    onSettled: (data, error) => {
       // A 401 means the session was already gone, which is what signing out wants.
       if (error && !(isApiError(error) && error.status === 401)) return;
       queryClient.clear();
-      browser.assign('/');
+      // The auth service's own session would otherwise sign the user straight back in on the next "Sign in".
+      browser.assign(signedOutDestination(data));
     },
   });
 }
