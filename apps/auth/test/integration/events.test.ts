@@ -47,7 +47,14 @@ describe('user events through the outbox to RabbitMQ (real PostgreSQL and Rabbit
     const message = await waitFor(() => received.find((m) => m.routingKey === 'user.registered' && payloadOf(m).userId === user.id));
 
     expect(payloadOf(message)).toMatchObject({ userId: user.id, email: user.email, displayName: 'Test event' });
-    const row = await app.prisma.outboxEvent.findFirstOrThrow({ where: { aggregateId: user.id, eventName: 'user.registered' } });
+    // The relay marks the row sent after the broker's confirm, which can come after
+    // the consumer here already has the message: poll for the mark.
+    const until = Date.now() + 10_000;
+    let row = await app.prisma.outboxEvent.findFirstOrThrow({ where: { aggregateId: user.id, eventName: 'user.registered' } });
+    while (row.sentAt === null && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      row = await app.prisma.outboxEvent.findFirstOrThrow({ where: { aggregateId: user.id, eventName: 'user.registered' } });
+    }
     expect(row.sentAt).not.toBeNull();
   });
 
