@@ -8,9 +8,13 @@
 #    every service is healthy;
 # 5. Playwright (apps/web-e2e) against the gateway, BASE_URL=http://localhost:8080;
 # 6. always: `compose down -v`, even on failure or Ctrl-C.
-# Artifacts on failure: dist/.playwright/apps/web-e2e/ (HTML report, traces,
-# screenshots) and tmp/e2e/compose.log (every container's log).
+# Artifacts on failure: dist/.playwright/apps/web-e2e/playwright-report (HTML
+# report), apps/web-e2e/test-output/playwright/output (traces, screenshots) and
+# tmp/e2e/compose.log (every container's log).
 # E2E_KEEP=1 leaves the stack running for debugging (then: docker-compose -p flotilla-e2e down -v).
+# STACK_CHECKS="cmd …" runs after Playwright against the live stack (e.g. the
+# monitoring checks), with STACK_PROJECT and STACK_COMPOSE (the compose command
+# line for this project) exported; its failure fails the stage.
 set -uo pipefail
 # shellcheck source=tools/stack/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -65,7 +69,17 @@ step "Playwright against $PUBLIC_URL"
 BASE_URL=$PUBLIC_URL npx playwright test --config apps/web-e2e/playwright.config.mts
 status=$?
 if [ "$status" -ne 0 ]; then
-  stack_log "Playwright failed: HTML report, traces and screenshots in dist/.playwright/apps/web-e2e/"
+  stack_log "Playwright failed: HTML report in dist/.playwright/apps/web-e2e/playwright-report," \
+    "traces and screenshots in apps/web-e2e/test-output/playwright/output"
+fi
+
+if [ -n "${STACK_CHECKS:-}" ]; then
+  step "stack checks: $STACK_CHECKS"
+  export STACK_PROJECT
+  STACK_COMPOSE="${COMPOSE_CMD[*]} -p $STACK_PROJECT -f docker-compose.yml"
+  for extra in ${STACK_COMPOSE_FILES:-}; do STACK_COMPOSE+=" -f $extra"; done
+  export STACK_COMPOSE
+  bash -c "$STACK_CHECKS" || status=1
 fi
 step "done (exit $status)"
 exit "$status"
