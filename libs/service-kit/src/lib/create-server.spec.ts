@@ -264,10 +264,42 @@ describe('createServer', () => {
     const response = await ctx.app.inject({ method: 'GET', url: '/metrics' });
 
     expect(response.headers['content-type']).toContain('text/plain');
+    expect(response.body).not.toContain('trace_id');
     expect(response.body).toMatch(
       /http_server_request_duration_seconds_count\{service="kit-test",route="\/transfers\/:accountId",method="POST",status_code="200"\} 1/,
     );
     expect(response.body).not.toContain('/transfers/7');
+  });
+
+  it('when Prometheus scrapes with its OpenMetrics Accept header, then the latency histogram has the request id as its exemplar', async () => {
+    const requestId = '0af7651916cd43dd8448eb211c80319c';
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/transfers/7',
+      headers: { 'x-request-id': requestId },
+      payload: { amount: 1 },
+    });
+
+    const response = await ctx.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: {
+        accept:
+          'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+      },
+    });
+
+    expect(response.headers['content-type']).toContain(
+      'application/openmetrics-text',
+    );
+    expect(response.headers['vary']).toMatch(/accept/i);
+    expect(response.body).toMatch(
+      new RegExp(
+        `^http_server_request_duration_seconds_bucket\\{[^}]*route="/transfers/:accountId"[^}]*\\} 1 # \\{trace_id="${requestId}"\\} `,
+        'm',
+      ),
+    );
+    expect(response.body.endsWith('# EOF\n')).toBe(true);
   });
 
   it('when two servers are built, then each has its own registry', () => {

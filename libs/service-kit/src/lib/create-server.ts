@@ -141,6 +141,7 @@ export function createServer(options: CreateServerOptions): KitInstance {
       method: request.method,
       statusCode: reply.statusCode,
       durationSeconds: durationMs / 1000,
+      traceId: request.id,
     });
     const level = request.routeOptions.config?.requestLogLevel ?? 'info';
     request.log[level](
@@ -188,9 +189,10 @@ export function createServer(options: CreateServerOptions): KitInstance {
     },
   );
 
-  app.get('/metrics', { config: quiet }, async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
+  app.get('/metrics', { config: quiet }, async (request, reply) => {
+    const { contentType, body } = await metrics.scrape(request.headers.accept);
+    reply.header('vary', 'accept').type(contentType);
+    return body;
   });
 
   return app;
