@@ -140,7 +140,10 @@ export function createMetrics(options: CreateMetricsOptions): Metrics {
             contentType: OPENMETRICS_CONTENT_TYPE,
             body: await renderOpenMetrics(registry),
           }
-        : { contentType: PROMETHEUS_CONTENT_TYPE, body: await registry.metrics() };
+        : {
+            contentType: PROMETHEUS_CONTENT_TYPE,
+            body: await registry.metrics(),
+          };
     },
   };
 }

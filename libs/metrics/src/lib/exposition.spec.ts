@@ -35,7 +35,10 @@ describe('negotiateExposition', () => {
     ['', 'prometheus'],
     ['*/*', 'prometheus'],
     ['text/plain', 'prometheus'],
-    ['text/plain;version=0.0.4;q=0.9,application/openmetrics-text;q=0.5', 'prometheus'],
+    [
+      'text/plain;version=0.0.4;q=0.9,application/openmetrics-text;q=0.5',
+      'prometheus',
+    ],
     ['application/openmetrics-text;version=2.0.0', 'prometheus'],
     ['application/openmetrics-text;q=0', 'prometheus'],
     ['application/json', 'prometheus'],
@@ -85,7 +88,9 @@ describe('scrape', () => {
     });
     const body = (await metrics.scrape('application/openmetrics-text')).body;
 
-    expect(body).toMatch(/^http_server_request_duration_seconds_count\{.*\} 1$/m);
+    expect(body).toMatch(
+      /^http_server_request_duration_seconds_count\{.*\} 1$/m,
+    );
     expect(body).not.toContain('trace_id');
   });
 

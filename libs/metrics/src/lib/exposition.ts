@@ -127,8 +127,7 @@ export async function renderOpenMetrics(registry: Registry): Promise<string> {
       const exemplar = sample.exemplar;
       if (exemplar && Object.keys(exemplar.labelSet).length > 0) {
         line += ` # ${formatLabels(exemplar.labelSet)} ${formatNumber(exemplar.value)}`;
-        if (exemplar.timestamp !== undefined)
-          line += ` ${exemplar.timestamp}`;
+        if (exemplar.timestamp !== undefined) line += ` ${exemplar.timestamp}`;
       }
       lines.push(line);
     }

@@ -16,7 +16,8 @@ const PROMETHEUS = process.env['PROMETHEUS'] ?? 'prometheus';
 const REQUEST_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 
 // prom-client's default gauges named *_total trip promlint's naming rule; they are not ours to rename.
-const PROM_CLIENT_LINT = /^nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/;
+const PROM_CLIENT_LINT =
+  /^nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/;
 
 let app: KitInstance;
 let baseUrl: string;
@@ -40,7 +41,9 @@ beforeAll(async () => {
   app.get('/transfers/:id', async () => ({ ok: true }));
   await app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const response = await fetch(`${baseUrl}/transfers/7`, { headers: { 'x-request-id': REQUEST_ID } });
+  const response = await fetch(`${baseUrl}/transfers/7`, {
+    headers: { 'x-request-id': REQUEST_ID },
+  });
   expect(response.status).toBe(200);
 });
 
@@ -66,7 +69,10 @@ describe('/metrics read by Prometheus tooling', () => {
   it('when a plain client scrapes, then promtool check metrics finds nothing wrong with our metrics', async () => {
     const text = await (await fetch(`${baseUrl}/metrics`)).text();
 
-    const result = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    const result = spawnSync(PROMTOOL, ['check', 'metrics'], {
+      input: text,
+      encoding: 'utf8',
+    });
 
     expect(result.error).toBeUndefined();
     const problems = `${result.stdout}${result.stderr}`
@@ -95,11 +101,18 @@ describe('/metrics read by Prometheus tooling', () => {
     );
     const api = `http://127.0.0.1:${port}/api/v1`;
 
-    let exemplars: { seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string> }[] }[] = [];
+    let exemplars: {
+      seriesLabels: Record<string, string>;
+      exemplars: { labels: Record<string, string> }[];
+    }[] = [];
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       const now = Date.now() / 1000;
-      const query = new URLSearchParams({ query: 'http_server_request_duration_seconds_bucket', start: String(now - 300), end: String(now + 60) });
+      const query = new URLSearchParams({
+        query: 'http_server_request_duration_seconds_bucket',
+        start: String(now - 300),
+        end: String(now + 60),
+      });
       const body = await fetch(`${api}/query_exemplars?${query}`)
         .then((r) => r.json() as Promise<{ data?: typeof exemplars }>)
         .catch(() => ({ data: [] }));
@@ -108,9 +121,20 @@ describe('/metrics read by Prometheus tooling', () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
 
-    const forRoute = exemplars.filter((series) => series.seriesLabels['route'] === '/transfers/:id');
-    expect(forRoute.flatMap((series) => series.exemplars.map((e) => e.labels['trace_id']))).toContain(REQUEST_ID);
-    const targets = (await fetch(`${api}/targets`).then((r) => r.json())) as { data: { activeTargets: { health: string; lastError: string }[] } };
-    expect(targets.data.activeTargets[0]).toMatchObject({ health: 'up', lastError: '' });
+    const forRoute = exemplars.filter(
+      (series) => series.seriesLabels['route'] === '/transfers/:id',
+    );
+    expect(
+      forRoute.flatMap((series) =>
+        series.exemplars.map((e) => e.labels['trace_id']),
+      ),
+    ).toContain(REQUEST_ID);
+    const targets = (await fetch(`${api}/targets`).then((r) => r.json())) as {
+      data: { activeTargets: { health: string; lastError: string }[] };
+    };
+    expect(targets.data.activeTargets[0]).toMatchObject({
+      health: 'up',
+      lastError: '',
+    });
   }, 30_000);
 });
