@@ -14,7 +14,6 @@ import userEventsConsumer from './consumers/user-events';
 import authentication from './plugins/app/authentication';
 import ledger from './plugins/app/ledger';
 import liveUpdates from './plugins/app/live-updates';
-import { strictQueryNumbers } from './plugins/app/strict-query-numbers';
 import messaging from './plugins/external/messaging';
 import activityStreamRoute from './routes/activity-stream';
 import ledgerRoutes from './routes/ledger-routes';
@@ -115,7 +114,6 @@ export async function registerLedger(app: KitInstance, options: LedgerAppOptions
     async (api) => {
       // Only JSON bodies: a text/plain body would otherwise reach validation as a string.
       api.removeContentTypeParser('text/plain');
-      api.addHook('preValidation', strictQueryNumbers);
       if (bff && cipher && sessions) {
         await api.register(bffRoutes, {
           issuer: options.accessToken.issuer,
