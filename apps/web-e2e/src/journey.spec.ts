@@ -3,7 +3,6 @@ import { balanceOf, newPerson, register, signIn } from './fixtures/people';
 
 // The whole product, through the gateway, the way two people use it. Needs the
 // composed stack: tools/stack/e2e.sh sets BASE_URL to the gateway.
-test.skip(!process.env['BASE_URL'], 'needs the composed stack behind the gateway (BASE_URL); run tools/stack/e2e.sh');
 
 const sendForm = (page: Page) => page.getByRole('region', { name: 'Send money' });
 const depositForm = (page: Page) => page.getByRole('region', { name: 'Deposit' });
