@@ -84,6 +84,16 @@ describe('createServer', () => {
     expect(typeof line?.['event.duration']).toBe('number');
   });
 
+  it('when x-request-id has the colons the gateway allows, then the same id is kept', async () => {
+    const response = await ctx.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'outer-proxy:7f3a:01' },
+    });
+
+    expect(response.headers['x-request-id']).toBe('outer-proxy:7f3a:01');
+  });
+
   it.each(['a'.repeat(129), 'has space', 'inject\nline', ''])(
     'when x-request-id is %p, then a fresh UUID replaces it',
     async (header) => {

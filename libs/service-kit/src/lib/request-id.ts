@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
-const VALID_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+// A superset of what the gateway keeps (docker/nginx/nginx.conf), so an id it passes on is never replaced here.
+const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Takes the caller's (or the proxy's) x-request-id when it is a plain token of
