@@ -56,6 +56,9 @@ afterAll(async () => {
   await pool?.end();
 });
 
+// The relay and two consumers on a shared, busy machine: generous bounds, never a timing assertion.
+const SLOW_MS = 15_000;
+
 const withTraceId = (id: string) => (line: Record<string, unknown>) => line['trace.id'] === id;
 
 describe('one id across the API, the outbox, the broker and a consumer', () => {
@@ -92,7 +95,7 @@ describe('one id across the API, the outbox, the broker and a consumer', () => {
     expect(rows[0]?.headers).toEqual({ traceId: requestId, correlationId: requestId });
 
     const isOurs = (msg: ConsumeMessage) => (JSON.parse(msg.content.toString('utf8')) as { transferId?: string }).transferId === transferId;
-    await waitFor(() => published.some(isOurs));
+    await waitFor(() => published.some(isOurs), SLOW_MS);
     const message = published.find(isOurs);
     expect(message?.properties.headers?.[HEADER.traceId]).toBe(requestId);
     expect(message?.properties.correlationId).toBe(requestId);
@@ -101,12 +104,12 @@ describe('one id across the API, the outbox, the broker and a consumer', () => {
       await waitFor(async () => {
         await logs.flush();
         return logs.lines().some((line) => line['message'] === 'live update handled' && withTraceId(requestId)(line));
-      });
+      }, SLOW_MS);
     }
     await logsB.flush();
     const consumerLine = logsB.lines().find((line) => line['message'] === 'live update handled' && withTraceId(requestId)(line));
     expect(consumerLine).toMatchObject({ 'correlation.id': requestId, 'event.action': transferCompletedEvent.name });
-  });
+  }, 60_000);
 
   it('when the request id is not a W3C trace id, then it still reaches the message and the consumer as the correlation id', async () => {
     const requestId = `client-${randomKey()}`;
@@ -127,13 +130,13 @@ describe('one id across the API, the outbox, the broker and a consumer', () => {
     const transferId = response.json<{ transferId: string }>().transferId;
 
     const isOurs = (msg: ConsumeMessage) => (JSON.parse(msg.content.toString('utf8')) as { transferId?: string }).transferId === transferId;
-    await waitFor(() => published.some(isOurs));
+    await waitFor(() => published.some(isOurs), SLOW_MS);
     const message = published.find(isOurs);
     expect(message?.properties.correlationId).toBe(requestId);
     expect(message?.properties.headers?.[HEADER.traceId]).toMatch(/^[0-9a-f]{32}$/);
     await waitFor(async () => {
       await logsB.flush();
       return logsB.lines().some((line) => line['message'] === 'live update handled' && line['correlation.id'] === requestId);
-    });
-  });
+    }, SLOW_MS);
+  }, 60_000);
 });
