@@ -98,6 +98,6 @@ e2e_smoke() {
 }
 want e2e && run_stage e2e e2e_smoke
 # Images through Nx, the composed stack behind the gateway, the Playwright journey.
-want stack && run_stage stack bash tools/stack/e2e.sh
+want stack && run_stage stack env STACK_CHECKS="bash tools/stack/trace-check.sh" bash tools/stack/e2e.sh
 
 node tools/ci/summarize.mjs "$LOGS" "${failed_stages[@]}"

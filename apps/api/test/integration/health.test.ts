@@ -42,7 +42,8 @@ describe('api health, metrics and errors (real PostgreSQL)', () => {
   });
 
   it('when the database and the broker answer, then /readyz is 200 with both checks ok', async () => {
-    await waitFor(() => app.messaging.connection.isConnected());
+    // Connected is not enough: readiness also waits for every channel's topology setup.
+    await waitFor(async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200);
 
     const response = await app.inject({ method: 'GET', url: '/readyz' });
 
