@@ -50,3 +50,4 @@ export {
   buildValidator,
   urlAjvOptions,
 } from './lib/validation';
+export { dbPlugin, type DbPluginOptions } from './lib/db';

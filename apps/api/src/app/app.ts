@@ -1,11 +1,10 @@
 import type { Logger } from '@flotilla/logging';
 import type { Metrics } from '@flotilla/metrics';
-import { createServer, type KitInstance } from '@flotilla/service-kit';
+import { createServer, dbPlugin, type KitInstance } from '@flotilla/service-kit';
 import { randomBytes } from 'node:crypto';
 import { apiConfigProblems, type ApiConfig } from '../config';
 import type { AccessTokenVerifier, AsymmetricAlgorithm } from '@flotilla/auth-verify';
 import { registerLedger } from './ledger-app';
-import db from './plugins/external/db';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,7 +42,7 @@ export async function buildApp(
   });
   app.decorate('config', config);
 
-  await app.register(db, {
+  await app.register(dbPlugin, {
     connectionString: config.DATABASE_URL,
     max: config.DATABASE_POOL_MAX,
     applicationName: 'flotilla-api',

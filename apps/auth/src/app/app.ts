@@ -1,11 +1,10 @@
 import { createLogger, type Logger } from '@flotilla/logging';
 import type { Metrics } from '@flotilla/metrics';
-import { ConfigError, createServer, type KitInstance } from '@flotilla/service-kit';
+import { ConfigError, createServer, dbPlugin, type KitInstance } from '@flotilla/service-kit';
 import { configProblems, type AuthConfig } from '../config';
 import { loadSigningKeys } from '../domain/keys/signing-keys';
 import housekeeping from './plugins/app/housekeeping';
 import services from './plugins/app/services';
-import db from './plugins/external/db';
 import messaging from './plugins/external/messaging';
 import prisma from './plugins/external/prisma';
 import security from './plugins/external/security';
@@ -53,7 +52,7 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
   });
   app.decorate('config', config);
 
-  await app.register(db, {
+  await app.register(dbPlugin, {
     connectionString: config.DATABASE_URL,
     max: config.DATABASE_POOL_MAX,
     applicationName: 'flotilla-auth',

@@ -3,7 +3,7 @@ import pg from 'pg';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The ledger database pool; closed when the app closes. */
+    /** The service's own PostgreSQL pool (its database only); closed when the app closes. */
     db: pg.Pool;
   }
 }
@@ -20,7 +20,7 @@ export interface DbPluginOptions {
  * the process starts (and /healthz answers) while the database is down, and
  * /readyz reports it.
  */
-export default fp<DbPluginOptions>(
+export const dbPlugin = fp<DbPluginOptions>(
   async (app, options) => {
     const pool = new pg.Pool({
       connectionString: options.connectionString,
