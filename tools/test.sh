@@ -9,7 +9,7 @@
 #
 # FLOTILLA_STAGES limits the run to some stages, e.g. FLOTILLA_STAGES="check unit".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 
 export NX_NO_CLOUD=true CI=${CI:-true} PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHECKPOINT_DISABLE=1
@@ -61,7 +61,7 @@ ensure_apt() {
   if [ "${#pkgs[@]}" -gt 0 ]; then
     echo "apt-get install ${pkgs[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
   fi
 }
 
@@ -97,7 +97,8 @@ e2e_smoke() {
   return $status
 }
 want e2e && run_stage e2e e2e_smoke
-# Images through Nx, the composed stack behind the gateway, the Playwright journey.
-want stack && run_stage stack env STACK_CHECKS="bash tools/stack/trace-check.sh" bash tools/stack/e2e.sh
+# Images through Nx, the composed stack behind the gateway, the Playwright journey,
+# then every tools/stack/checks/*.sh against the same running stack.
+want stack && run_stage stack bash tools/stack/e2e.sh
 
 node tools/ci/summarize.mjs "$LOGS" "${failed_stages[@]}"

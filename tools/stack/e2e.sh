@@ -12,9 +12,11 @@
 # report), apps/web-e2e/test-output/playwright/output (traces, screenshots) and
 # tmp/e2e/compose.log (every container's log).
 # E2E_KEEP=1 leaves the stack running for debugging (then: docker-compose -p flotilla-e2e down -v).
-# STACK_CHECKS="cmd …" runs after Playwright against the live stack (e.g. the
-# monitoring checks), with STACK_PROJECT and STACK_COMPOSE (the compose command
-# line for this project) exported; its failure fails the stage.
+# After Playwright, every tools/stack/checks/*.sh runs against the live stack in
+# name order (NN-name.sh; checks that break the stack, such as chaos, sort last),
+# with STACK_PROJECT and STACK_COMPOSE (the compose command line for this
+# project) exported. Each one's failure fails the stage, and the others still run.
+# STACK_CHECKS="a.sh b.sh" runs only those files instead (STACK_CHECKS=none: none).
 set -uo pipefail
 # shellcheck source=tools/stack/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -73,13 +75,21 @@ if [ "$status" -ne 0 ]; then
     "traces and screenshots in apps/web-e2e/test-output/playwright/output"
 fi
 
-if [ -n "${STACK_CHECKS:-}" ]; then
-  step "stack checks: $STACK_CHECKS"
+checks=()
+case ${STACK_CHECKS:-} in
+  "") checks=(tools/stack/checks/*.sh) ;;
+  none) ;;
+  *) read -r -a checks <<<"$STACK_CHECKS" ;;
+esac
+if [ "${#checks[@]}" -gt 0 ]; then
   export STACK_PROJECT
   STACK_COMPOSE="${COMPOSE_CMD[*]} -p $STACK_PROJECT -f docker-compose.yml"
   for extra in ${STACK_COMPOSE_FILES:-}; do STACK_COMPOSE+=" -f $extra"; done
   export STACK_COMPOSE
-  bash -c "$STACK_CHECKS" || status=1
+  for check in "${checks[@]}"; do
+    step "stack check: $check"
+    bash "$check" || { stack_log "stack check failed: $check"; status=1; }
+  done
 fi
 step "done (exit $status)"
 exit "$status"

@@ -5,10 +5,10 @@
 #   headers in PostgreSQL → the AMQP message (the consumer can only log the id it
 #   read from the message's x-trace-id header) → the consumer's log line.
 # The requests are the transfers the Playwright journey made through the gateway.
-# Run by tools/stack/e2e.sh (STACK_CHECKS), which sets STACK_COMPOSE. It prints
+# Run by tools/stack/e2e.sh (one of tools/stack/checks/*.sh), which sets STACK_COMPOSE. It prints
 # "trace-checks: N passed, N failed".
 set -uo pipefail
-: "${STACK_COMPOSE:?run me from tools/stack/e2e.sh (STACK_CHECKS), which sets STACK_COMPOSE}"
+: "${STACK_COMPOSE:?run me from tools/stack/e2e.sh (tools/stack/checks/), which sets STACK_COMPOSE}"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
@@ -18,4 +18,4 @@ $STACK_COMPOSE logs --no-color api >"$dir/api.log" 2>&1
 $STACK_COMPOSE exec -T postgres psql -U postgres -d ledger -Atc \
   "SELECT headers->>'traceId' FROM outbox_event WHERE event_name = 'transfer.completed'" >"$dir/outbox.txt" 2>&1
 
-exec node "$(dirname "$0")/trace-check.mjs" "$dir"
+exec node "$(dirname "$0")/../trace-check.mjs" "$dir"
