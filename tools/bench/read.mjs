@@ -17,7 +17,11 @@ export default async function read() {
   // The first call opens the reader's account the way a new user's first request does.
   const opened = await fetch(`${api.url}/api/account`, { headers: { authorization: `Bearer ${token}` } });
   if (opened.status !== 200) throw new Error(`API GET /api/account: ${opened.status} ${await opened.text()}`);
-  const targets = [api, await startRaw(userId), await startExpress(issuer, false), await startExpress(issuer, true)];
+  // BENCH_API_COMPARE=/path/to/main.js: another API build (e.g. before a change) in the same rounds;
+  // with BENCH_AB=1 only the two API builds run (a quick A/B of one change).
+  const ab = process.env.BENCH_AB === '1' && process.env.BENCH_API_COMPARE;
+  const targets = ab ? [api] : [api, await startRaw(userId), await startExpress(issuer, false), await startExpress(issuer, true)];
+  if (process.env.BENCH_API_COMPARE) targets.push(await startApi(issuer, 'API (BENCH_API_COMPARE build)', {}, [], process.env.BENCH_API_COMPARE));
   for (const t of targets) {
     const r = await fetch(`${t.url}/api/account`, { headers: { authorization: `Bearer ${token}` } });
     if (r.status !== 200) throw new Error(`${t.name}: GET /api/account ${r.status} ${await r.text()}`);
@@ -39,9 +43,19 @@ export default async function read() {
   for (const t of targets) assertClean(t.name, steady.get(t.name));
 
   console.log(`## read path: GET /api/account, Bearer token (${CONNECTIONS} connections)\n`);
-  const [apiT, rawT, expT, expCacheT] = targets;
   const rps = (t) => max.get(t.name).map((r) => r.rps);
   const perRound = (a, b) => rps(a).map((v, i) => v / rps(b)[i]);
+  const [apiT, rawT, expT, expCacheT] = targets;
+  if (ab) {
+    const other = targets[1];
+    table(
+      ['server', 'req/s (max)', 'p99 at max, ms', 'p99 at 70 %, ms', 'this ÷ compare build (per round)'],
+      targets.map((t) => [t.name, withSpread(rps(t)), withSpread(max.get(t.name).map((r) => r.p99)), withSpread(steady.get(t.name).map((r) => r.p99)), withSpread(perRound(t, other), 2)]),
+    );
+    for (const t of targets) await t.stop();
+    issuer.close();
+    return;
+  }
   table(
     ['server', 'req/s (max)', 'p99 at max, ms', 'rate at 70 %', 'p99 at 70 %, ms', 'API ÷ this (per round)', 'log lines'],
     targets.map((t) => [

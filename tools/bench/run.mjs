@@ -4,7 +4,8 @@
      node tools/bench/run.mjs write     POST /api/transfers (ring of senders) vs raw pg transaction; deposits by concurrency
      node tools/bench/run.mjs all       both
    --short (or BENCH_SHORT=1): 1 s runs, for CI: shows each works and prints figures, asserts no timings.
-   Env: BENCH_SECONDS (10), BENCH_ROUNDS (3, minimum 3), BENCH_CONNECTIONS (32), LEDGER_DATABASE_URL, AMQP_URL.
+   Env: BENCH_SECONDS (10), BENCH_ROUNDS (3, minimum 3), BENCH_CONNECTIONS (32), LEDGER_DATABASE_URL, AMQP_URL;
+        BENCH_API_COMPARE=/path/to/main.js adds another API build (e.g. one from before a change) to the read rounds.
    Needs the API built (npx nx build api) and tools/dev-services.sh running; migrates the ledger DB itself. */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -1,13 +1,16 @@
 /* How each server under test is started: its own process, production settings. */
 import { randomBytes } from 'node:crypto';
-import { AMQP_URL, AUDIENCE, ISSUER, LEDGER_DATABASE_URL, startServer } from './lib/common.mjs';
+import { join } from 'node:path';
+import { AMQP_URL, AUDIENCE, ISSUER, LEDGER_DATABASE_URL, ROOT, startServer } from './lib/common.mjs';
 
 export const POOL_MAX = 10;
 
 /** The API from its build, as the image runs it: production, info logs, BFF on. */
-export function startApi(issuer, name = 'API (dist/main.js)', extraEnv = {}, nodeArgs = []) {
-  return startServer(name, [...nodeArgs, 'apps/api/dist/main.js'], {
+export function startApi(issuer, name = 'API (dist/main.js)', extraEnv = {}, nodeArgs = [], main = 'apps/api/dist/main.js') {
+  return startServer(name, [...nodeArgs, main], {
     env: {
+      // A build kept elsewhere (BENCH_API_COMPARE) still finds the workspace's packages.
+      NODE_PATH: join(ROOT, 'node_modules'),
       APP_ENV: 'production',
       LOG_LEVEL: 'info',
       DATABASE_URL: LEDGER_DATABASE_URL,

@@ -1,4 +1,5 @@
 import { PassThrough, Writable } from 'node:stream';
+import winston from 'winston';
 import { createCapturedLogger } from '../testing';
 import { createLogger, isLevelEnabled } from './create-logger';
 
@@ -90,6 +91,30 @@ describe('createLogger', () => {
       cyclic: { name: 'a', self: '[Circular]' },
       big: '10',
     });
+  });
+
+  it('when the level is changed at run time, then the new threshold applies to the logger and its children', async () => {
+    const { logger, lines, flush } = createCapturedLogger('svc', 'info');
+    const child = logger.child({ 'trace.id': 'r-1' });
+    logger.level = 'warn';
+    logger.info('hidden');
+    child.info('hidden too');
+    child.warn('shown');
+    await flush();
+    expect(lines().map((line) => line['message'])).toEqual(['shown']);
+    expect(lines()[0]).toMatchObject({ 'trace.id': 'r-1' });
+  });
+
+  it('when another transport is added, then both it and the own destination receive every line', async () => {
+    const { logger, lines, flush } = createCapturedLogger('svc', 'info');
+    const extra = new PassThrough();
+    const seen: string[] = [];
+    extra.on('data', (chunk: Buffer) => seen.push(chunk.toString('utf8')));
+    logger.add(new winston.transports.Stream({ stream: extra }));
+    logger.info('to both', { 'a.b': 1 });
+    await flush();
+    expect(lines()).toHaveLength(1);
+    expect(seen.join('')).toContain('"message":"to both"');
   });
 
   it('when a child logger is made, then its fields are on every line', async () => {

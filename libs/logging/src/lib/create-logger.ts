@@ -84,7 +84,48 @@ export function createLogger(options: CreateLoggerOptions): Logger {
   // A transport or format failure is re-emitted on the logger; unhandled, it would throw.
   transport.on('error', () => undefined);
   logger.on('error', () => undefined);
+  installDirectWrite(logger, transport, sink);
   return logger as unknown as Logger;
+}
+
+const LEVEL = Symbol.for('level');
+const MESSAGE = Symbol.for('message');
+
+/**
+ * winston hands every record through three object-mode streams (the logger's
+ * Transform, the pipe, the transport's Writable) before our sink sees it; per
+ * request line that was most of the logging cost on the read path (issue #16
+ * profile). While the logger still has exactly its own transport and nobody
+ * reads it as a stream, a record takes the same decisions synchronously:
+ * silent, the level threshold (winston-transport's check), the logger's
+ * current format, one line to the sink. Anything else (an added transport, a
+ * 'data' listener) goes through winston's pipeline as before. Children created
+ * with child() call the root's write, so they take this path too.
+ */
+function installDirectWrite(logger: winston.Logger, transport: winston.transport, sink: SafeSink): void {
+  const pipelineWrite = logger.write.bind(logger);
+  const levels = LOG_LEVELS as Record<string, number>;
+  const eol = '\n';
+  const direct = (info: Record<string | symbol, unknown>): boolean => {
+    if (logger.transports.length !== 1 || logger.transports[0] !== transport || logger.listenerCount('data') > 0) {
+      return pipelineWrite(info);
+    }
+    if (logger.silent) return true;
+    const level = (info[LEVEL] ?? info['level']) as string;
+    info[LEVEL] = level;
+    const rank = levels[level];
+    if (rank === undefined || rank > (levels[logger.level] ?? LOG_LEVELS.info)) return true;
+    try {
+      const out = logger.format.transform(info as winston.Logform.TransformableInfo, logger.format.options) as
+        | Record<string | symbol, unknown>
+        | false;
+      if (out && typeof out[MESSAGE] === 'string') sink.writeLine(`${out[MESSAGE] as string}${eol}`);
+    } catch {
+      // A format failure loses its line, never the request (as the pipeline's error handler does).
+    }
+    return true;
+  };
+  Object.defineProperty(logger, 'write', { value: direct, writable: true, configurable: true });
 }
 
 /** True when `level` is written by `logger` (its threshold and `silent` considered). */

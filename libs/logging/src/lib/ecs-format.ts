@@ -34,6 +34,9 @@ export function ecsFormat(options: EcsFormatOptions): Logform.Format {
       'ecs.version': '8.11.0',
       'service.name': options.service,
     };
+    // A line of strings, numbers and booleans (every request line) needs no
+    // replacer: plain JSON.stringify is several times faster than safeStringify.
+    let plain = true;
     for (const key of Object.keys(record)) {
       if (key === 'level' || key === 'message' || key === 'service.name')
         continue;
@@ -44,6 +47,7 @@ export function ecsFormat(options: EcsFormatOptions): Logform.Format {
       ) {
         Object.assign(line, errorFields(value));
       } else if (value !== undefined) {
+        if ((typeof value === 'object' && value !== null) || typeof value === 'bigint') plain = false;
         line[key] = value;
       }
     }
@@ -55,7 +59,7 @@ export function ecsFormat(options: EcsFormatOptions): Logform.Format {
       line['error.stack_trace'] = record['stack'];
       delete line['stack'];
     }
-    record[MESSAGE] = safeStringify(line);
+    record[MESSAGE] = plain ? JSON.stringify(line) : safeStringify(line);
     return info;
   });
   return toEcs();

@@ -74,45 +74,64 @@ function emit(target: Logger, level: LogLevel, args: unknown[]): void {
   }
 }
 
-interface AdapterState {
-  level: LogLevelSetting;
-}
+/**
+ * Fastify makes a child logger for every request (its reqId binding), so the
+ * adapter is a class: a child is one small object and one winston child, not a
+ * fresh set of closures per request (issue #16 profile).
+ */
+class FastifyLoggerAdapter {
+  constructor(
+    private readonly target: Logger,
+    private state: LogLevelSetting,
+  ) {}
 
-function build(target: Logger, state: AdapterState): FastifyBaseLogger {
-  const enabled = (level: LogLevel) =>
-    state.level !== 'silent' && LOG_LEVELS[level] <= LOG_LEVELS[state.level];
-  const method =
-    (level: LogLevel) =>
-    (...args: unknown[]) => {
-      if (enabled(level)) emit(target, level, args);
-    };
-  const adapter = {
-    get level(): string {
-      return state.level;
-    },
-    set level(value: string) {
-      if (value === 'silent' || value in LOG_LEVELS)
-        state.level = value as LogLevelSetting;
-    },
-    fatal: method('fatal'),
-    error: method('error'),
-    warn: method('warn'),
-    info: method('info'),
-    debug: method('debug'),
-    trace: method('trace'),
-    silent: () => undefined,
-    child(bindings: Fields, options?: { level?: string }): FastifyBaseLogger {
-      const childLevel =
-        options?.level &&
-        (options.level === 'silent' || options.level in LOG_LEVELS)
-          ? (options.level as LogLevelSetting)
-          : state.level;
-      return build(target.child(toEcsFields(bindings ?? {})), {
-        level: childLevel,
-      });
-    },
-  };
-  return adapter as unknown as FastifyBaseLogger;
+  get level(): string {
+    return this.state;
+  }
+
+  set level(value: string) {
+    if (value === 'silent' || value in LOG_LEVELS)
+      this.state = value as LogLevelSetting;
+  }
+
+  private write(level: LogLevel, args: unknown[]): void {
+    if (this.state !== 'silent' && LOG_LEVELS[level] <= LOG_LEVELS[this.state])
+      emit(this.target, level, args);
+  }
+
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+  silent(): void {
+    // pino's no-op level.
+  }
+
+  child(bindings: Fields, options?: { level?: string }): FastifyBaseLogger {
+    const childLevel =
+      options?.level &&
+      (options.level === 'silent' || options.level in LOG_LEVELS)
+        ? (options.level as LogLevelSetting)
+        : this.state;
+    return new FastifyLoggerAdapter(
+      this.target.child(toEcsFields(bindings ?? {})),
+      childLevel,
+    ) as unknown as FastifyBaseLogger;
+  }
 }
 
 /**
@@ -124,5 +143,5 @@ export function createFastifyLogger(logger: Logger): FastifyBaseLogger {
   const level: LogLevelSetting = logger.silent
     ? 'silent'
     : (logger.level as LogLevelSetting);
-  return build(logger, { level });
+  return new FastifyLoggerAdapter(logger, level) as unknown as FastifyBaseLogger;
 }

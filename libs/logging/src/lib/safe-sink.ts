@@ -67,6 +67,11 @@ export class SafeSink extends Writable {
     callback();
   }
 
+  /** The logger's direct path: the same checks as a write, without the Writable's machinery. */
+  writeLine(line: string): void {
+    this.deliver(line);
+  }
+
   private deliver(chunk: string | Uint8Array): void {
     const destination = this.destination;
     if (
