@@ -1,5 +1,4 @@
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -15,6 +14,7 @@ import authentication from './plugins/app/authentication';
 import ledger from './plugins/app/ledger';
 import liveUpdates from './plugins/app/live-updates';
 import messaging from './plugins/external/messaging';
+import securityHeaders from './plugins/external/security-headers';
 import activityStreamRoute from './routes/activity-stream';
 import ledgerRoutes from './routes/ledger-routes';
 import meRoute from './routes/me';
@@ -58,7 +58,7 @@ export interface LedgerAppOptions {
 export async function registerLedger(app: KitInstance, options: LedgerAppOptions): Promise<void> {
   await app.register(messaging, { url: options.amqpUrl, relay: options.outboxRelay });
   await app.register(cookie);
-  await app.register(helmet, { global: true });
+  await app.register(securityHeaders);
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     // Components keep the contracts' $id names (UserSummary, ErrorResponse…) instead of def-N.
