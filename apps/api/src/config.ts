@@ -30,6 +30,8 @@ export const apiConfigSchema = Type.Object({
 
   MONEY_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 60, description: 'Transfers + deposits per user per minute, each' }),
   SSE_HEARTBEAT_MS: Type.Integer({ minimum: 1_000, maximum: 120_000, default: 15_000 }),
+  SSE_MAX_STREAMS_PER_USER: Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Open activity streams per user per replica; more get 429' }),
+  SSE_REPLAY_LIMIT: Type.Integer({ minimum: 1, maximum: 100_000, default: 1_000, description: 'Rows one catch-up writes before the stream ends and the client resumes' }),
   IDEMPOTENCY_PURGE_INTERVAL_MS: Type.Integer({ minimum: 0, default: 600_000, description: '0 turns the purge job off' }),
 
   BFF_ENABLED: Flag('true', 'Serve /api/auth/* (browser login) and accept the session cookie'),

@@ -61,6 +61,8 @@ export async function buildApp(
     ...(overrides.accessTokenVerifier ? { accessTokenVerifier: overrides.accessTokenVerifier } : {}),
     moneyRateLimitPerMinute: config.MONEY_RATE_LIMIT_PER_MINUTE,
     sseHeartbeatMs: config.SSE_HEARTBEAT_MS,
+    sseMaxStreamsPerUser: config.SSE_MAX_STREAMS_PER_USER,
+    sseReplayLimit: config.SSE_REPLAY_LIMIT,
     idempotencyPurgeIntervalMs: config.IDEMPOTENCY_PURGE_INTERVAL_MS,
     ...(config.BFF_ENABLED === 'true' && config.OAUTH_CLIENT_SECRET
       ? {

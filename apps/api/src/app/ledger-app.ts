@@ -34,6 +34,8 @@ export interface LedgerAppOptions {
   readonly accessTokenVerifier?: AccessTokenVerifier;
   readonly moneyRateLimitPerMinute: number;
   readonly sseHeartbeatMs: number;
+  readonly sseMaxStreamsPerUser: number;
+  readonly sseReplayLimit: number;
   readonly idempotencyPurgeIntervalMs: number;
   /** Browser login (BFF); absent when the API serves Bearer clients only. */
   readonly bff?: {
@@ -84,7 +86,7 @@ export async function registerLedger(app: KitInstance, options: LedgerAppOptions
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
   await app.register(ledger, { idempotencyPurgeIntervalMs: options.idempotencyPurgeIntervalMs });
-  await app.register(liveUpdates);
+  await app.register(liveUpdates, { maxStreamsPerUser: options.sseMaxStreamsPerUser });
   const verifier =
     options.accessTokenVerifier ??
     createAccessTokenVerifier({
@@ -144,7 +146,7 @@ export async function registerLedger(app: KitInstance, options: LedgerAppOptions
           : {}),
       });
       await api.register(ledgerRoutes, { moneyRateLimitPerMinute: options.moneyRateLimitPerMinute });
-      await api.register(activityStreamRoute, { heartbeatMs: options.sseHeartbeatMs, replayLimit: 1000 });
+      await api.register(activityStreamRoute, { heartbeatMs: options.sseHeartbeatMs, replayLimit: options.sseReplayLimit, recentRows: 10 });
     },
     { prefix: '/api' },
   );

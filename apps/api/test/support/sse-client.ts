@@ -11,6 +11,8 @@ export interface SseConnection {
   headers: http.IncomingHttpHeaders;
   /** Resolves with the first message (comments included as event "comment") that matches. */
   next(match: (message: SseMessage) => boolean, timeoutMs?: number): Promise<SseMessage>;
+  /** Resolves when the server ends the stream (or the connection drops). */
+  ended: Promise<void>;
   close(): void;
 }
 
@@ -21,6 +23,10 @@ export function openSse(url: string, headers: Record<string, string>): Promise<S
       const received: SseMessage[] = [];
       const waiters: { match: (m: SseMessage) => boolean; resolve: (m: SseMessage) => void }[] = [];
       let buffer = '';
+      const ended = new Promise<void>((resolveEnded) => {
+        response.on('end', () => resolveEnded());
+        response.on('close', () => resolveEnded());
+      });
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
         buffer += chunk;
@@ -49,6 +55,7 @@ export function openSse(url: string, headers: Record<string, string>): Promise<S
       resolve({
         status: response.statusCode ?? 0,
         headers: response.headers,
+        ended,
         next(match, timeoutMs = 10_000) {
           const already = received.find(match);
           if (already) {

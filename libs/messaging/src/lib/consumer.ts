@@ -98,6 +98,12 @@ export interface ConsumerOptions extends CommonOptions<InboxContext> {
 export interface BroadcastConsumerOptions extends CommonOptions<MessageContext> {
   /** Prefix of the per-replica queue, e.g. `api.live-updates`; the metrics' queue label. */
   name: string;
+  /**
+   * Called each time the queue is (re)declared and consumed. The queue is exclusive and
+   * auto-deleted, so whatever was published while it did not exist is gone: a subscriber
+   * uses this to re-read its source of truth (the API's streams refetch after their cursors).
+   */
+  onSubscribed?: () => void;
 }
 
 type HandlerTable<C extends MessageContext> = Map<string, EventHandler<C>>;
@@ -415,6 +421,11 @@ export function createBroadcastConsumer(options: BroadcastConsumerOptions): Cons
         inFlight.add(work);
       });
       active = { channel, consumerTag };
+      try {
+        options.onSubscribed?.();
+      } catch (err) {
+        logger.error('onSubscribed failed', errorFields(err));
+      }
     },
   });
 

@@ -10,8 +10,11 @@ declare module 'fastify' {
 
 /**
  * This replica's own exclusive, auto-deleted queue on the events exchange: every
- * replica sees every completed movement and pushes it to the streams it holds,
- * so a transfer handled by replica A reaches a browser connected to replica B.
+ * replica sees every completed movement and wakes the streams it holds for the
+ * users involved, so a transfer handled by replica A reaches a browser connected
+ * to replica B. The handlers only say "user U has new activity"; the streams read
+ * the rows themselves, in order. When the queue is re-created after a broker
+ * outage, everything published meanwhile is gone, so every stream re-reads.
  */
 export default fp(
   async (app) => {
@@ -20,17 +23,16 @@ export default fp(
       logger: app.messaging.logger,
       registry: app.metrics.registry,
       name: 'api.live-updates',
+      onSubscribed: () => app.liveUpdates.notifyAll(),
       handlers: [
         onBroadcast(transferCompletedEvent, async (payload, ctx) => {
-          await Promise.all([
-            app.liveUpdates.notify(payload.fromUserId, payload.transferId),
-            app.liveUpdates.notify(payload.toUserId, payload.transferId),
-          ]);
+          app.liveUpdates.notify(payload.fromUserId);
+          app.liveUpdates.notify(payload.toUserId);
           // The consumer's own line for the message: it carries trace.id, so one id follows a request to here.
           ctx.logger.info('live update handled');
         }),
         onBroadcast(depositCompletedEvent, async (payload, ctx) => {
-          await app.liveUpdates.notify(payload.userId, payload.depositId);
+          app.liveUpdates.notify(payload.userId);
           ctx.logger.info('live update handled');
         }),
       ],

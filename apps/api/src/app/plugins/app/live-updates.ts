@@ -1,51 +1,65 @@
 import fp from 'fastify-plugin';
-import type { ActivityEvent } from '@flotilla/contracts';
-import { toActivityEvent } from '../../../domain/ledger/history';
 
+/** An open activity stream: told that its user has new activity, it fetches what follows its own cursor. */
 export interface LiveStream {
-  send(event: ActivityEvent): void;
+  wake(): void;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     liveUpdates: {
-      /** Registers an open SSE stream; returns the function that removes it. */
-      subscribe(userId: string, stream: LiveStream): () => void;
-      /** Pushes the user's activity row for this movement to the user's streams on this replica. */
-      notify(userId: string, movementId: string): Promise<void>;
+      /**
+       * Registers an open SSE stream; returns the function that removes it, or null when
+       * the user already holds the most streams allowed on this replica.
+       */
+      subscribe(userId: string, stream: LiveStream): (() => void) | null;
+      /** "User U has new activity": wakes the user's streams on this replica. Reads nothing itself. */
+      notify(userId: string): void;
+      /** Wakes every stream, after notifications may have been lost (the broadcast queue was re-created). */
+      notifyAll(): void;
       streamCount(): number;
+      readonly maxStreamsPerUser: number;
     };
   }
 }
 
+export interface LiveUpdatesOptions {
+  /** Open streams one user may hold on one replica (each holds a socket and a pump). */
+  maxStreamsPerUser: number;
+}
+
 /**
- * The streams open on this replica, by user. An event from the broker is turned
- * into the user's activity row (read from the database, so the SSE id is the
- * same sequence the feed and Last-Event-ID resume use) and written to each one.
+ * The streams open on this replica, by user. A notification carries no row: the
+ * database is the one source of the feed, and each stream reads it after its own
+ * cursor (routes/activity-stream.ts), so a lost, duplicated or reordered
+ * notification can delay an event but never drop or repeat it.
  */
-export default fp(
-  async (app) => {
+export default fp<LiveUpdatesOptions>(
+  async (app, options) => {
     const streams = new Map<string, Set<LiveStream>>();
     app.decorate('liveUpdates', {
+      maxStreamsPerUser: options.maxStreamsPerUser,
       subscribe(userId: string, stream: LiveStream) {
         let set = streams.get(userId);
         if (!set) {
           set = new Set();
           streams.set(userId, set);
         }
+        if (set.size >= options.maxStreamsPerUser) return null;
         set.add(stream);
+        const own = set;
         return () => {
-          set.delete(stream);
-          if (set.size === 0 && streams.get(userId) === set) streams.delete(userId);
+          own.delete(stream);
+          if (own.size === 0 && streams.get(userId) === own) streams.delete(userId);
         };
       },
-      async notify(userId: string, movementId: string) {
+      notify(userId: string) {
         const open = streams.get(userId);
-        if (!open || open.size === 0) return;
-        const row = await app.ledger.activity.findByMovement(userId, movementId);
-        if (!row) return;
-        const event = toActivityEvent(row);
-        for (const stream of open) stream.send(event);
+        if (!open) return;
+        for (const stream of open) stream.wake();
+      },
+      notifyAll() {
+        for (const open of streams.values()) for (const stream of open) stream.wake();
       },
       streamCount() {
         let count = 0;
@@ -54,5 +68,5 @@ export default fp(
       },
     });
   },
-  { name: 'live-updates', fastify: '5.x', dependencies: ['ledger'] },
+  { name: 'live-updates', fastify: '5.x' },
 );

@@ -1,9 +1,9 @@
-import { ActivityEventSchema, HISTORY_PAGE_MAX, type ActivityEvent, type ActivityFeed } from '@flotilla/contracts';
+import { ActivityEventSchema, type ActivityEvent } from '@flotilla/contracts';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { Value } from 'typebox/value';
 import { paths } from '../../../config/constants';
-import { apiRequest, apiUrl, isCrossOriginApi } from '../../../lib/api-client';
+import { apiUrl, isCrossOriginApi } from '../../../lib/api-client';
 import { backoffMs } from '../../../lib/query-client';
 import { accountQueryKey, setBalance } from '../../account/api/account';
 import { historyQueryKey } from '../../history/api/history';
@@ -11,17 +11,24 @@ import { historyQueryKey } from '../../history/api/history';
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting';
 
 export const ACTIVITY_EVENT = 'activity';
+
+const bySequenceDescending = (a: ActivityEvent, b: ActivityEvent) => {
+  const difference = BigInt(b.sequence) - BigInt(a.sequence);
+  return difference > 0n ? 1 : difference < 0n ? -1 : 0;
+};
+
 const FEED_LIMIT = 50;
 
 /**
- * Subscribes to the activity stream. While the connection drops and recovers,
+ * Subscribes to the activity stream. A new stream opens with the user's most
+ * recent activity, then live entries. While the connection drops and recovers,
  * EventSource reconnects by itself and resends Last-Event-ID
- * (https://html.spec.whatwg.org/multipage/server-sent-events.html#sse-processing-model).
+ * (https://html.spec.whatwg.org/multipage/server-sent-events.html#sse-processing-model);
+ * the server also ends a stream that is far behind and lets that reconnect resume it.
  * When the browser gives up (an HTTP error such as 401 or 503 closes the source),
- * this opens a new one after a backoff. A new EventSource cannot send
- * Last-Event-ID, so once it is open the missed events are fetched from
- * GET /api/activity?after=<last sequence>, and balance and history are
- * refetched; that refetch also surfaces an expired session.
+ * this opens a new one after a backoff, with ?after=<last sequence> (a new
+ * EventSource cannot send Last-Event-ID), so the server replays what was missed;
+ * balance and history are refetched too, which also surfaces an expired session.
  */
 export function useActivityStream(options: { reconnectDelay?: (attempt: number) => number } = {}) {
   const queryClient = useQueryClient();
@@ -34,7 +41,6 @@ export function useActivityStream(options: { reconnectDelay?: (attempt: number) 
     let timer: ReturnType<typeof setTimeout> | undefined;
     let attempt = 0;
     let interrupted = false;
-    let reopened = false;
     let lastSequence: bigint | undefined;
     const seen = new Set<string>();
 
@@ -50,7 +56,8 @@ export function useActivityStream(options: { reconnectDelay?: (attempt: number) 
       if (lastSequence === undefined || sequence > lastSequence) lastSequence = sequence;
       setBalance(queryClient, event.balance, event.entry.createdAt);
       void queryClient.invalidateQueries({ queryKey: historyQueryKey });
-      setEvents((current) => [event, ...current].slice(0, FEED_LIMIT));
+      // Newest first, whatever order entries arrive in (a replay after a reconnect comes oldest first).
+      setEvents((current) => [event, ...current].sort(bySequenceDescending).slice(0, FEED_LIMIT));
     };
 
     const onActivity = (message: MessageEvent<string>) => {
@@ -61,28 +68,15 @@ export function useActivityStream(options: { reconnectDelay?: (attempt: number) 
       }
     };
 
-    const catchUp = async () => {
-      if (lastSequence === undefined) return;
-      try {
-        const feed = await apiRequest<ActivityFeed>(paths.activity, {
-          query: { after: lastSequence.toString(), limit: HISTORY_PAGE_MAX },
-        });
-        feed.items.forEach(deliver);
-      } catch {
-        // The balance and history refetch still bring the page up to date.
-      }
-    };
-
     const connect = () => {
-      const next = new EventSource(apiUrl(paths.activityStream), { withCredentials: isCrossOriginApi() });
+      const query = lastSequence === undefined ? undefined : { after: lastSequence.toString() };
+      const next = new EventSource(apiUrl(paths.activityStream, query), { withCredentials: isCrossOriginApi() });
       source = next;
       next.addEventListener('open', () => {
         attempt = 0;
         setStatus('live');
         if (interrupted) resync();
-        if (reopened) void catchUp();
         interrupted = false;
-        reopened = false;
       });
       next.addEventListener(ACTIVITY_EVENT, onActivity as EventListener);
       next.addEventListener('error', () => {
@@ -90,7 +84,6 @@ export function useActivityStream(options: { reconnectDelay?: (attempt: number) 
         setStatus('reconnecting');
         if (next.readyState === EventSource.CLOSED) {
           next.close();
-          reopened = true;
           resync();
           timer = setTimeout(connect, delayRef.current(attempt++));
         }

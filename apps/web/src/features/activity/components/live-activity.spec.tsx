@@ -1,4 +1,3 @@
-import type { ActivityFeed } from '@flotilla/contracts';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { delay, http, HttpResponse } from 'msw';
 import { account, activityEvent } from '../../../testing/data';
@@ -83,16 +82,7 @@ describe('LiveActivity', () => {
     expect(screen.getByText('Live')).toBeInTheDocument();
   });
 
-  it('when a new stream replaces one the browser gave up on, then events missed meanwhile are fetched after the last sequence', async () => {
-    const afters: (string | null)[] = [];
-    server.use(
-      http.get('/api/activity', ({ request }) => {
-        afters.push(new URL(request.url).searchParams.get('after'));
-        return HttpResponse.json<ActivityFeed>({
-          items: [activityEvent(42, { amount: 300, note: 'missed one' }, 101_550), activityEvent(41, {}, 101_250)],
-        });
-      }),
-    );
+  it('when a new stream replaces one the browser gave up on, then it asks the server for what follows the last sequence seen', async () => {
     renderFeed();
     act(() => MockEventSource.latest().open());
     act(() => MockEventSource.latest().emit('activity', activityEvent(41, { note: 'seen live' }, 101_250), '41'));
@@ -100,11 +90,26 @@ describe('LiveActivity', () => {
     act(() => MockEventSource.latest().fail());
     await waitFor(() => expect(MockEventSource.instances).toHaveLength(2), { timeout: 3000 });
     act(() => MockEventSource.latest().open());
+    act(() => MockEventSource.latest().emit('activity', activityEvent(42, { amount: 300, note: 'missed one' }, 101_550), '42'));
 
-    const log = screen.getByRole('log');
-    expect(await within(log).findByText(/Received €3.00 from Bob Builder .*"missed one"/)).toBeInTheDocument();
-    expect(within(log).getAllByRole('listitem')).toHaveLength(2);
-    expect(afters).toEqual(['41']);
+    expect(MockEventSource.instances[0]?.url).toBe('http://localhost:3000/api/activity/stream');
+    expect(MockEventSource.latest().url).toBe('http://localhost:3000/api/activity/stream?after=41');
+    const items = within(screen.getByRole('log')).getAllByRole('listitem');
+    expect(items.map((item) => item.textContent)).toEqual([expect.stringMatching(/"missed one"/), expect.stringMatching(/"seen live"/)]);
+  });
+
+  it('when the stream opens with the most recent activity, oldest first, then the feed shows it newest first instead of "Nothing yet"', async () => {
+    renderFeed();
+    act(() => MockEventSource.latest().open());
+
+    act(() => {
+      MockEventSource.latest().emit('activity', activityEvent(3, { note: 'older' }, 100_500), '3');
+      MockEventSource.latest().emit('activity', activityEvent(9, { note: 'newer' }, 101_000), '9');
+    });
+
+    const items = within(screen.getByRole('log')).getAllByRole('listitem');
+    expect(items.map((item) => item.textContent)).toEqual([expect.stringMatching(/"newer"/), expect.stringMatching(/"older"/)]);
+    expect(screen.queryByText(/Nothing yet/)).not.toBeInTheDocument();
   });
 
   it('when an event arrives while the balance is still loading, then the older answer does not win', async () => {
