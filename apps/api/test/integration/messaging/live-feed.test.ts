@@ -4,6 +4,7 @@ import type { ActivityEvent } from '@flotilla/contracts';
 import type { KitInstance } from '@flotilla/service-kit';
 import type {} from '../../../src/app/consumers/live-updates';
 import type {} from '../../../src/app/plugins/app/live-updates';
+import type {} from '../../../src/app/plugins/app/ledger';
 import { buildTestApp, waitFor } from '../../helper';
 import { createFundedUser, createTestPool, randomKey, type TestUser } from '../../support/ledger-fixtures';
 import { openSse, type SseConnection, type SseMessage } from '../../support/sse-client';
