@@ -78,6 +78,51 @@ const FASTIFY_CODES: Record<
 
 const CLIENT_CODE = /^[A-Z][A-Z0-9_]{2,63}$/;
 
+/** Seconds a client is told to wait after a 503 (RFC 9110 §10.2.3), unless the route set its own. */
+export const RETRY_AFTER_SECONDS = 5;
+
+// Connection-level failures of PostgreSQL (node-postgres, Prisma's adapter and engine codes):
+// the request was fine, the database was not there. SQLSTATE class 08 is "connection exception",
+// 57P01–57P03 are admin/crash shutdown and "cannot connect now" (the server is starting up).
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300', // too_many_connections
+  'P1001', // can't reach database server
+  'P1002', // database server timed out
+  'P1017', // server closed the connection
+  'P2024', // timed out fetching a connection from the pool
+]);
+const UNAVAILABLE_SQLSTATE_CLASS = /^08[0-9A-Z]{3}$/;
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|Can't reach database|connect ECONNREFUSED|getaddrinfo (ENOTFOUND|EAI_AGAIN)|the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)|terminating connection due to administrator command|Client has encountered a connection error/i;
+
+/**
+ * True when the error (or one of its causes) says the database could not be
+ * reached or dropped the connection: the caller should retry, so it is a 503.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 6; depth += 1) {
+    const e = current as { code?: unknown; message?: unknown; cause?: unknown; kind?: unknown; errors?: unknown };
+    if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || UNAVAILABLE_SQLSTATE_CLASS.test(e.code))) return true;
+    if (e.kind === 'DatabaseNotReachable' || e.kind === 'ConnectionClosed' || e.kind === 'SocketTimeout') return true;
+    if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true;
+    // Node's happy-eyeballs connect raises an AggregateError of per-address failures.
+    if (Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+    current = e.cause;
+  }
+  return false;
+}
+
 function reason(statusCode: number): string {
   return STATUS_CODES[statusCode] ?? 'Error';
 }
@@ -109,6 +154,10 @@ export function toErrorResponse(
     if (error.statusCode < 500)
       return build(error.statusCode, error.code, error.message, error.details);
     return build(error.statusCode, error.code, reason(error.statusCode));
+  }
+
+  if (isDatabaseUnavailable(error)) {
+    return build(503, 'SERVICE_UNAVAILABLE', 'The service is temporarily unavailable; retry later');
   }
 
   const fastifyError = error as Partial<FastifyError> | undefined;
@@ -159,14 +208,25 @@ export function toErrorResponse(
   );
 }
 
-/** The one error handler (set by createServer on the root instance). */
+/**
+ * The one error handler (set by createServer on the root instance). A database
+ * outage is a 503 with Retry-After, wherever it surfaced (a route, an auth hook).
+ */
 export function errorHandler(
   error: FastifyError,
   request: FastifyRequest,
   reply: FastifyReply,
 ) {
   const body = toErrorResponse(error, request.id);
-  if (body.statusCode >= 500) {
+  if (body.statusCode === 503 && !reply.hasHeader('retry-after')) {
+    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  }
+  if (body.statusCode === 503) {
+    request.log.warn(
+      { err: error, 'http.response.status_code': 503 },
+      'request refused: a dependency is unavailable',
+    );
+  } else if (body.statusCode >= 500) {
     request.log.error(
       { err: error, 'http.response.status_code': body.statusCode },
       'request failed',
