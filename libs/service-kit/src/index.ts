@@ -3,6 +3,7 @@ export {
   baseConfigSchema,
   ConfigError,
   loadConfig,
+  parseTrustProxy,
   placeholderReason,
   readSecretFile,
   SECRET,
@@ -12,10 +13,10 @@ export {
   type AppEnv,
   type BaseConfig,
   type LoadConfigOptions,
+  type TrustProxy,
 } from './lib/config';
 export {
   createServer,
-  parseTrustProxy,
   type CreateServerOptions,
   type KitInstance,
   type RequestLogLevel,

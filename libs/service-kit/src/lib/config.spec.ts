@@ -3,6 +3,7 @@ import {
   baseConfigSchema,
   ConfigError,
   loadConfig,
+  parseTrustProxy,
   placeholderReason,
   secretString,
   sensitiveString,
@@ -208,5 +209,32 @@ describe('loadConfig', () => {
 describe('placeholderReason', () => {
   it('when a secret is long and random, then it is accepted', () => {
     expect(placeholderReason(goodSecret)).toBeUndefined();
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('when it is a number, then it is a hop count, not an address', () => {
+    const one = parseTrustProxy('1') as (address: string, hop: number) => boolean;
+    expect([one('172.18.0.5', 0), one('203.0.113.7', 1)]).toEqual([true, false]);
+    const two = parseTrustProxy(' 2 ') as (address: string, hop: number) => boolean;
+    expect([two('a', 0), two('b', 1), two('c', 2)]).toEqual([true, true, false]);
+    expect(parseTrustProxy('0')).toBe(false);
+  });
+
+  it('when it is a list, then it is the proxies\' addresses', () => {
+    expect(parseTrustProxy('10.0.0.1, 172.18.0.0/16,::1')).toEqual(['10.0.0.1', '172.18.0.0/16', '::1']);
+    expect(parseTrustProxy('false')).toBe(false);
+  });
+
+  it('when it is "true", then the config is refused: the left-most X-Forwarded-For is the client\'s own', () => {
+    expect(() => parseTrustProxy('true')).toThrow(/TRUST_PROXY/);
+    const error = problemsOf(() => loadConfig(schema, { ...valid, TRUST_PROXY: 'true' }));
+    expect(error.problems.map((p) => p.key)).toEqual(['TRUST_PROXY']);
+  });
+
+  it('when it is something else, then the config is refused', () => {
+    const error = problemsOf(() => loadConfig(schema, { ...valid, TRUST_PROXY: 'gateway; rm -rf' }));
+    expect(error.problems.map((p) => p.key)).toEqual(['TRUST_PROXY']);
+    expect(loadConfig(schema, { ...valid, TRUST_PROXY: '1' }).TRUST_PROXY).toBe('1');
   });
 });

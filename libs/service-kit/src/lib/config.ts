@@ -72,6 +72,37 @@ export function placeholderReason(
   return undefined;
 }
 
+const TRUST_PROXY_ENTRY = '[0-9A-Fa-f:.]+(/[0-9]{1,3})?|loopback|linklocal|uniquelocal';
+const TRUST_PROXY_PATTERN = `^\\s*(false|[0-9]{1,2}|(${TRUST_PROXY_ENTRY})(\\s*,\\s*(${TRUST_PROXY_ENTRY}))*)\\s*$`;
+
+/** What Fastify's `trustProxy` gets: off, a hop-count test, or the proxies' addresses. */
+export type TrustProxy = false | string[] | ((address: string, hop: number) => boolean);
+
+/**
+ * TRUST_PROXY as Fastify must see it. A number is a hop count: Fastify reads a
+ * *string* "1" as the address 0.0.0.1, which no peer matches, so every client
+ * would share the gateway's address (and its throttle counters). "true" is
+ * refused: the gateway appends to the client's own X-Forwarded-For, so its
+ * left-most entry is whatever the client sent.
+ */
+export function parseTrustProxy(value: string): TrustProxy {
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed === 'false') return false;
+  if (/^[0-9]{1,2}$/.test(trimmed)) {
+    const hops = Number(trimmed);
+    if (hops === 0) return false;
+    // A function, not the number: Fastify 5.12 ignores a numeric trustProxy (it
+    // fails closed). Hop 0 is the socket peer; trusting `hops` of them makes the
+    // client the address the outermost trusted proxy saw. Only sound when the
+    // service is reachable through those proxies alone (no published port).
+    return (_address: string, hop: number) => hop < hops;
+  }
+  if (!new RegExp(TRUST_PROXY_PATTERN).test(trimmed)) {
+    throw new RangeError(`TRUST_PROXY must be false, a hop count or a list of proxy addresses (got ${JSON.stringify(trimmed.slice(0, 40))})`);
+  }
+  return trimmed.split(',').map((entry) => entry.trim());
+}
+
 /**
  * Keys every service reads. Services extend it:
  * `Type.Object({ ...baseConfigSchema.properties, DATABASE_URL: Type.String() })`.
@@ -131,10 +162,16 @@ export const baseConfigSchema = Type.Object({
     default: 2_000,
   }),
   /**
-   * Which proxies to trust for X-Forwarded-*: "false", "true", a hop count, or
-   * a comma-separated list of addresses/CIDRs (Fastify trustProxy).
+   * Which proxies to trust for X-Forwarded-*: "false", a hop count ("1" = the
+   * one gateway in front), or a comma-separated list of addresses/CIDRs.
+   * Never "true": it would trust the left-most X-Forwarded-For entry, which the
+   * client writes itself. Read by parseTrustProxy.
    */
-  TRUST_PROXY: Type.String({ default: 'false' }),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    pattern: TRUST_PROXY_PATTERN,
+    description: 'false, a hop count, or a list of proxy addresses/CIDRs (never true)',
+  }),
 });
 
 export type BaseConfig = Static<typeof baseConfigSchema>;

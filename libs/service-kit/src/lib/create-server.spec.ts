@@ -375,3 +375,38 @@ describe('createServer', () => {
     );
   });
 });
+
+describe('createServer behind the gateway (TRUST_PROXY)', () => {
+  async function clientIpLogged(trustProxy: string) {
+    const captured = createCapturedLogger('kit-test', 'debug');
+    const app = createServer({ serviceName: 'kit-test', config: { ...config, TRUST_PROXY: trustProxy }, logger: captured.logger });
+    app.get('/ip', async (request) => ({ ip: request.ip }));
+    try {
+      // The gateway (172.18.0.5) appended the peer it saw (203.0.113.7) to the
+      // X-Forwarded-For the client sent (a spoofed 6.6.6.6).
+      const response = await app.inject({
+        method: 'GET',
+        url: '/ip',
+        remoteAddress: '172.18.0.5',
+        headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.7' },
+      });
+      await captured.flush();
+      const line = captured.lines().find((l) => l['message'] === 'request completed');
+      return { ip: (response.json() as { ip: string }).ip, logged: line?.['client.ip'] };
+    } finally {
+      await app.close();
+    }
+  }
+
+  it('when TRUST_PROXY is the hop count "1", then the client is the address the gateway saw, not the gateway nor the spoofed entry', async () => {
+    await expect(clientIpLogged('1')).resolves.toEqual({ ip: '203.0.113.7', logged: '203.0.113.7' });
+  });
+
+  it('when TRUST_PROXY lists the gateway address, then the client is the address the gateway saw', async () => {
+    await expect(clientIpLogged('172.18.0.0/16')).resolves.toEqual({ ip: '203.0.113.7', logged: '203.0.113.7' });
+  });
+
+  it('when TRUST_PROXY is false, then the client is the socket peer', async () => {
+    await expect(clientIpLogged('false')).resolves.toEqual({ ip: '172.18.0.5', logged: '172.18.0.5' });
+  });
+});

@@ -14,7 +14,7 @@ import {
   type Logger,
 } from '@flotilla/logging';
 import { createMetrics, type Metrics } from '@flotilla/metrics';
-import type { BaseConfig } from './config';
+import { parseTrustProxy, type BaseConfig } from './config';
 import { errorHandler, notFoundHandler } from './errors';
 import {
   createHealthRegistry,
@@ -68,13 +68,6 @@ export interface CreateServerOptions {
   metrics?: Metrics;
   /** Escape hatch for options the kit does not set (https, http2 …). */
   fastifyOptions?: Partial<FastifyServerOptions>;
-}
-
-export function parseTrustProxy(value: string): boolean | string {
-  const trimmed = value.trim();
-  if (trimmed === '' || trimmed === 'false') return false;
-  if (trimmed === 'true') return true;
-  return trimmed;
 }
 
 /**
