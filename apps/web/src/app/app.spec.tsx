@@ -16,7 +16,7 @@ describe('App shell', () => {
     const register = screen.getByRole('link', { name: 'Create account' });
     expect(register).toHaveAttribute(
       'href',
-      `/auth/register?return_to=${encodeURIComponent('/api/auth/login?returnTo=%2F')}`,
+      '/api/auth/login?returnTo=%2F&prompt=create',
     );
     expect(screen.queryByRole('button', { name: 'Sign out' })).not.toBeInTheDocument();
   });

@@ -20,7 +20,6 @@ export const paths = {
   activityStream: '/api/activity/stream',
   login: '/api/auth/login',
   logout: '/api/auth/logout',
-  register: '/auth/register',
 } as const;
 
 /** sessionStorage keys; drafts only, never credentials. */

@@ -12,7 +12,7 @@ describe('session helpers', () => {
   });
 
   it('when building the registration address, then it returns through sign-in', () => {
-    expect(registerUrl('/')).toBe('/auth/register?return_to=%2Fapi%2Fauth%2Flogin%3FreturnTo%3D%252F');
+    expect(registerUrl('/')).toBe('/api/auth/login?returnTo=%2F&prompt=create');
   });
 
   it('when the session expires, then registered drafts are saved once and the user is sent to sign in', () => {

@@ -35,8 +35,13 @@ export function signInUrl(returnTo: string = browser.currentPath()): string {
   return `${paths.login}?returnTo=${encodeURIComponent(safeReturnTo(returnTo))}`;
 }
 
+/**
+ * "Create account" is an ordinary authorization request with prompt=create (OIDC
+ * "Initiating User Registration"): the provider opens its sign-up form and, once
+ * the account exists, finishes the sign-in, so the user lands back here signed in.
+ */
 export function registerUrl(returnTo = '/'): string {
-  return `${paths.register}?return_to=${encodeURIComponent(signInUrl(returnTo))}`;
+  return `${signInUrl(returnTo)}&prompt=create`;
 }
 
 export function signIn(returnTo?: string): void {

@@ -58,11 +58,27 @@ export function hashSessionId(id: string): string {
   return createHash('sha256').update(id).digest('hex');
 }
 
-/** Only same-origin paths: "/x" yes, "//evil.example" and "https://…" no (open-redirect guard). */
-export function safeReturnTo(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 512) return '/';
-  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\r\n]/.test(value)) return '/';
-  return value;
+/**
+ * Where to send the browser after sign-in: only a path on our own origin. The
+ * value is resolved against PUBLIC_BASE_URL the way a browser would, and must keep
+ * that origin. Control characters are refused outright: browsers strip tab and
+ * newline while parsing, so "/\t/evil.example" would become "//evil.example"
+ * (WHATWG URL §4.4; OWASP ASVS 5.0 V3.7.2 / RFC 9700 §4.11).
+ */
+export function safeReturnTo(value: unknown, publicBaseUrl: string): string {
+  if (typeof value !== 'string' || value.length > 512 || !value.startsWith('/')) return '/';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001F\u007F\\]/.test(value)) return '/';
+  let resolved: URL;
+  let base: URL;
+  try {
+    base = new URL(publicBaseUrl);
+    resolved = new URL(value, base);
+  } catch {
+    return '/';
+  }
+  if (resolved.origin !== base.origin) return '/';
+  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
 }
 
 /**
@@ -194,14 +210,19 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
       schema: {
         summary: 'Start sign-in at the auth service (authorization code + PKCE)',
         tags: ['auth'],
-        querystring: Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 512 })) }),
+        querystring: Type.Object({
+          returnTo: Type.Optional(Type.String({ maxLength: 512 })),
+          // OIDC "Initiating User Registration" §4: open the provider's sign-up form instead of sign-in.
+          prompt: Type.Optional(Type.Literal('create')),
+        }),
         response: { 302: Type.Null({ description: 'Redirect to the authorization endpoint' }), 400: ErrorResponseSchema },
       },
     },
     async (request, reply) => {
-      reply.setCookie(RETURN_TO_COOKIE, safeReturnTo(request.query.returnTo), { ...baseCookie, path: '/api/auth', maxAge: 600 });
-      const uri = await app.authServer.generateAuthorizationUri(request, reply);
-      return reply.redirect(uri, 302);
+      reply.setCookie(RETURN_TO_COOKIE, safeReturnTo(request.query.returnTo, options.publicBaseUrl), { ...baseCookie, path: '/api/auth', maxAge: 600 });
+      const uri = new URL(await app.authServer.generateAuthorizationUri(request, reply));
+      if (request.query.prompt) uri.searchParams.set('prompt', request.query.prompt);
+      return reply.redirect(uri.toString(), 302);
     },
   );
 
@@ -222,7 +243,7 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
       },
     },
     async (request, reply) => {
-      const returnTo = safeReturnTo(request.cookies[RETURN_TO_COOKIE]);
+      const returnTo = safeReturnTo(request.cookies[RETURN_TO_COOKIE], options.publicBaseUrl);
       reply.clearCookie(RETURN_TO_COOKIE, { ...baseCookie, path: '/api/auth' });
       if (request.query.error || !request.query.code) {
         throw new AppError(400, 'LOGIN_FAILED', `Sign-in did not complete${request.query.error ? `: ${request.query.error}` : ''}`);

@@ -200,12 +200,27 @@ describe('BFF login against the real auth service', () => {
     expect(([] as string[]).concat(out.headers['set-cookie'] ?? []).join('\n')).toMatch(/flotilla_session=;/);
   });
 
-  it('when returnTo points off-site, then the callback lands on / instead', async () => {
+  it.each(['//evil.example/steal', '/\t/evil.example'])('when returnTo %p points off-site, then the callback lands on / instead', async (returnTo) => {
     const browser = new ApiBrowser();
 
-    const { landed } = await signIn(browser, '//evil.example/steal');
+    const { landed } = await signIn(browser, returnTo);
 
     expect(landed.headers.location).toBe('/');
+  });
+
+  it('when "Create account" starts the flow with prompt=create, then the provider opens its sign-up form with the way back', async () => {
+    const browser = new ApiBrowser();
+
+    const start = await browser.request('GET', '/api/auth/login?returnTo=%2F&prompt=create');
+
+    expect(start.statusCode).toBe(302);
+    const authorize = new URL(String(start.headers.location));
+    expect(authorize.searchParams.get('prompt')).toBe('create');
+    const answer = await new auth.helper.Browser(auth.app).get(`${authorize.pathname}${authorize.search}`);
+    expect(answer.statusCode).toBe(303);
+    const form = new URL(String(answer.headers.location), auth.issuer);
+    expect(form.pathname).toBe('/register');
+    expect(form.searchParams.get('return_to')).toMatch(/^\/authorize\?/);
   });
 
   it('when the callback arrives without the state cookie, then 400 LOGIN_FAILED and no session is created', async () => {

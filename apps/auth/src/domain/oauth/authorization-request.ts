@@ -9,7 +9,7 @@ export interface AuthorizationRequest {
   readonly state?: string;
   readonly nonce?: string;
   readonly codeChallenge: string;
-  readonly prompt?: 'none' | 'login';
+  readonly prompt?: 'none' | 'login' | 'create';
   readonly maxAgeSeconds?: number;
 }
 
@@ -96,9 +96,12 @@ export async function validateAuthorizationRequest(
   }
   if (state !== undefined && state.length > 1024) return fail('invalid_request', 'state is too long');
 
-  let prompt: 'none' | 'login' | undefined;
+  let prompt: 'none' | 'login' | 'create' | undefined;
   if (params.prompt !== undefined) {
-    if (params.prompt !== 'none' && params.prompt !== 'login') return fail('invalid_request', 'prompt must be none or login');
+    // OIDC Core §3.1.2.1 (none, login) and OIDC "Initiating User Registration" §4 (create).
+    if (params.prompt !== 'none' && params.prompt !== 'login' && params.prompt !== 'create') {
+      return fail('invalid_request', 'prompt must be none, login or create');
+    }
     prompt = params.prompt;
   }
   let maxAgeSeconds: number | undefined;

@@ -103,7 +103,8 @@ export default async function oauthRoutes(app: KitInstance, options: RouteOption
     let session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
     const tooOld =
       session && authRequest.maxAgeSeconds !== undefined && Date.now() - session.authTime.getTime() > authRequest.maxAgeSeconds * 1000;
-    if (authRequest.prompt === 'login' || tooOld) session = undefined;
+    // prompt=create asks for a new account: an existing session is not reused for it.
+    if (authRequest.prompt === 'login' || authRequest.prompt === 'create' || tooOld) session = undefined;
 
     if (!session) {
       if (authRequest.prompt === 'none') {
@@ -113,11 +114,15 @@ export default async function oauthRoutes(app: KitInstance, options: RouteOption
         );
       }
       // Back here after sign-in, without the parameters that forced it (no login loop).
-      const again = new URLSearchParams(request.url.split('?', 2)[1] ?? '');
+      // Parsed as a URL: a '?' inside a value (state, nonce) belongs to that value.
+      const again = new URL(request.url, options.issuer).searchParams;
       again.delete('prompt');
       again.delete('max_age');
       const returnTo = `${prefix}/authorize?${again.toString()}`;
-      return reply.redirect(`${prefix}/login?return_to=${encodeURIComponent(returnTo)}`, 303);
+      // OIDC "Initiating User Registration" §4: prompt=create opens the sign-up form,
+      // which returns to this request like the sign-in form does.
+      const page = authRequest.prompt === 'create' ? 'register' : 'login';
+      return reply.redirect(`${prefix}/${page}?return_to=${encodeURIComponent(returnTo)}`, 303);
     }
 
     // First-party clients only: consent is implied by registration, so no consent screen.
