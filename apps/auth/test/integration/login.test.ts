@@ -74,6 +74,29 @@ describe('login page, session and throttling (real PostgreSQL)', () => {
     expect(retryAfter).toBeLessThanOrEqual(900);
   });
 
+  it('when 50 wrong passwords for one account arrive at once, then only the limit (5) are checked and the rest get 429', async () => {
+    const limited = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '5' });
+    try {
+      const user = await registerUser(limited, undefined, 'concurrent');
+      // Each guess from its own browser (own address, own CSRF token), all posted together.
+      const browsers = Array.from({ length: 50 }, () => new Browser(limited));
+      const pages = await Promise.all(browsers.map((b) => b.get('/login')));
+      const forms = pages.map((page) => ({ _csrf: /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '' }));
+
+      const answers = await Promise.all(
+        browsers.map((b, i) => b.request({ method: 'POST', url: '/login', form: { ...forms[i], email: user.email, password: `wrong guess number ${i}` } })),
+      );
+
+      const statuses = answers.map((a) => a.statusCode);
+      expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(45);
+      const failures = await limited.prisma.loginAttempt.count({ where: { email: user.email, succeeded: false } });
+      expect(failures).toBe(5);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('when one address fails against many accounts, then the per-IP limit answers 429', async () => {
     const ipLimited = await buildTestApp({ LOGIN_MAX_FAILURES_PER_IP: '2' });
     try {

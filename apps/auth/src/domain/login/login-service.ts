@@ -31,21 +31,23 @@ export function createLoginService(deps: LoginServiceDeps) {
       const at = now();
       const password = normalisePassword(input.password);
       const plausible = [...password].length <= deps.maxPasswordLength && email.length > 0;
-      // Both lookups at once: the throttle decides, the account is only used if allowed.
-      const [decision, user] = await Promise.all([
-        checkThrottle(deps.attempts, deps.limits, email, input.ip, at),
+      // Both at once: the throttle decides, the account is only used if allowed. The
+      // attempt is reserved (counted as a failure) before argon2 runs, so N concurrent
+      // guesses cannot all slip under the limit (ASVS 5.0 6.3.1).
+      const [{ decision, attemptId }, user] = await Promise.all([
+        deps.attempts.reserve({ email, ip: input.ip, at }, (store) => checkThrottle(store, deps.limits, email, input.ip, at)),
         plausible ? deps.users.findByEmail(email) : Promise.resolve(undefined),
       ]);
-      if (!decision.allowed) {
+      if (!decision.allowed || attemptId === undefined) {
         throw new DomainError('TOO_MANY_ATTEMPTS', 'Too many failed sign-in attempts. Try again later.', {
-          retryAfterSeconds: decision.retryAfterSeconds,
+          retryAfterSeconds: decision.allowed ? 1 : decision.retryAfterSeconds,
         });
       }
       let ok = false;
       if (user && user.active) ok = await deps.hasher.verify(user.passwordHash, password);
       else await deps.hasher.verifyAgainstDummy(password.slice(0, 256));
 
-      await deps.attempts.record({ email, ip: input.ip, succeeded: ok, at });
+      if (ok) await deps.attempts.settle(attemptId, true);
       if (!ok || !user) throw invalid();
       if (deps.hasher.needsRehash(user.passwordHash)) {
         await deps.users.updatePasswordHash(user.id, await deps.hasher.hash(password));

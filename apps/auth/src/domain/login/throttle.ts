@@ -21,12 +21,23 @@ export interface LoginAttemptStore {
    */
   nthRecentFailure(key: ThrottleKey, n: number, since: Date): Promise<Date | undefined>;
   record(attempt: { readonly email: string; readonly ip: string; readonly succeeded: boolean; readonly at: Date }): Promise<void>;
+  /**
+   * Runs `check` and, when it allows the attempt, records it as a failure before
+   * returning, with every other reservation for the same email or IP waiting
+   * meanwhile. The password check comes after, so concurrent attempts cannot all
+   * pass the limit while argon2 runs. `settle` marks the attempt succeeded.
+   */
+  reserve(
+    attempt: { readonly email: string; readonly ip: string; readonly at: Date },
+    check: (store: Pick<LoginAttemptStore, 'nthRecentFailure'>) => Promise<ThrottleDecision>,
+  ): Promise<{ readonly decision: ThrottleDecision; readonly attemptId?: string }>;
+  settle(attemptId: string, succeeded: boolean): Promise<void>;
 }
 
 export type ThrottleDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
 
 export async function checkThrottle(
-  store: LoginAttemptStore,
+  store: Pick<LoginAttemptStore, 'nthRecentFailure'>,
   limits: ThrottleLimits,
   email: string,
   ip: string,

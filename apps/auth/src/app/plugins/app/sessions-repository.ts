@@ -69,18 +69,51 @@ export function createSessionsRepository(db: pg.Pool): SessionStore {
 }
 
 export function createLoginAttemptsRepository(db: pg.Pool): LoginAttemptStore {
-  return {
-    async nthRecentFailure(key, n, since) {
+  const nthRecentFailure = (executor: Pick<pg.Pool, 'query'>): LoginAttemptStore['nthRecentFailure'] =>
+    async (key, n, since) => {
       const column = 'email' in key ? 'email' : 'ip';
       const value = 'email' in key ? key.email : key.ip;
       // Served by the (email, created_at) / (ip, created_at) indexes.
-      const { rows } = await db.query<{ created_at: Date }>(
+      const { rows } = await executor.query<{ created_at: Date }>(
         `SELECT created_at FROM login_attempts
          WHERE ${column} = $1 AND succeeded = false AND created_at > $2
          ORDER BY created_at DESC OFFSET $3 LIMIT 1`,
         [value, since, n - 1],
       );
       return rows[0]?.created_at;
+    };
+  return {
+    nthRecentFailure: nthRecentFailure(db),
+    async reserve(attempt, check) {
+      const email = attempt.email.slice(0, 254);
+      const ip = attempt.ip.slice(0, 64);
+      const client = await db.connect();
+      try {
+        await client.query('BEGIN');
+        // Transaction-scoped advisory locks, email first then IP (one order, so no
+        // deadlock): reservations for the same key run one after another, and
+        // each sees the rows of the ones before it.
+        await client.query("SELECT pg_advisory_xact_lock(hashtextextended('login-email:' || $1, 0)), pg_advisory_xact_lock(hashtextextended('login-ip:' || $2, 0))", [email, ip]);
+        const decision = await check({ nthRecentFailure: nthRecentFailure(client) });
+        let attemptId: string | undefined;
+        if (decision.allowed) {
+          const { rows } = await client.query<{ id: string }>(
+            'INSERT INTO login_attempts (email, ip, succeeded, created_at) VALUES ($1, $2, false, $3) RETURNING id::text AS id',
+            [email, ip, attempt.at],
+          );
+          attemptId = rows[0].id;
+        }
+        await client.query('COMMIT');
+        return { decision, attemptId };
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async settle(attemptId, succeeded) {
+      await db.query('UPDATE login_attempts SET succeeded = $2 WHERE id = $1::bigint', [attemptId, succeeded]);
     },
     async record(attempt) {
       await db.query('INSERT INTO login_attempts (email, ip, succeeded, created_at) VALUES ($1, $2, $3, $4)', [
