@@ -18,7 +18,7 @@ export NX_NO_CLOUD=true CI=${CI:-true} PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHECKP
 export NX_DAEMON=false NX_TUI=false FORCE_COLOR=0 NO_COLOR=1
 LOGS=$ROOT/tmp/ci-logs
 rm -rf "$LOGS" && mkdir -p "$LOGS"
-STAGES=${FLOTILLA_STAGES:-"setup check unit integration e2e stack"}
+STAGES=${FLOTILLA_STAGES:-"setup check unit integration bench e2e stack"}
 failed_stages=()
 
 say() { printf '\n=== %s ===\n' "$*"; }
@@ -88,6 +88,10 @@ nx() { npx nx "$@" --outputStyle=static; }
 want check && run_stage check bash -c 'npx nx sync:check && npx nx run-many -t lint typecheck --outputStyle=static && bash tools/ci/check-boundaries.sh'
 want unit && run_stage unit nx run-many -t test build
 want integration && run_stage integration nx run-many -t integration --parallel=1
+# Every benchmark in short mode (docs/performance.md): each server and the load
+# generator in its own process; prints the figures, asserts no timing; counts as
+# "bench-checks" (ran, only 2xx answers, the ledger balances). About 2 minutes.
+want bench && run_stage bench bash -c 'npx nx build api --outputStyle=static >/dev/null && node tools/bench/run.mjs all --short'
 # The Playwright smoke test against the built web app (vite preview, no API).
 e2e_smoke() {
   nx run web-e2e:e2e

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { CONNECTIONS, LEDGER_DATABASE_URL, RUN_ID, SECONDS, SHORT, assertClean, createIssuer, interleave, load, median, table, withSpread } from './lib/common.mjs';
 import { startApi, startRaw } from './servers.mjs';
 
-const SENDERS = Number(process.env.BENCH_SENDERS ?? 40);
+const SENDERS = Number(process.env.BENCH_SENDERS ?? (SHORT ? 10 : 40));
 const FUNDS = 100_000;
 const DEPOSIT_CONCURRENCY = (process.env.BENCH_DEPOSIT_CONCURRENCY ?? (SHORT ? '1,16' : '1,4,16,64')).split(',').map(Number);
 
@@ -79,14 +79,21 @@ export default async function write() {
   table(['connections', 'API deposits/s', 'API p99, ms', 'raw deposits/s', 'raw p99, ms'], rows);
 
   const db = new pg.Pool({ connectionString: LEDGER_DATABASE_URL, max: 1 });
-  const ringTotal = await db.query('SELECT sum(balance)::text AS total FROM accounts WHERE user_id = ANY($1::uuid[])', [senders.map((s) => s.userId)]);
+  // Transfers inside the ring net to zero, so the ring holds exactly what was deposited into it.
+  const ringTotal = await db.query(
+    `SELECT (SELECT sum(balance) FROM accounts WHERE user_id = ANY($1::uuid[]))::text AS total,
+            (SELECT sum(d.amount) FROM deposits d JOIN accounts a ON a.id = d.account_id WHERE a.user_id = ANY($1::uuid[]))::text AS deposited`,
+    [senders.map((s) => s.userId)],
+  );
   const whole = await db.query('SELECT (SELECT sum(balance) FROM accounts)::text AS balances, (SELECT sum(amount) FROM ledger_entries)::text AS entries');
   await db.end();
   console.log(
     `\nconservation: every account's balance sums to ${whole.rows[0].balances}, every entry to ${whole.rows[0].entries} (both must be 0); ` +
-      `the ring holds ${ringTotal.rows[0].total} = ${SENDERS} × ${FUNDS} + its deposits`,
+      `the ring holds ${ringTotal.rows[0].total}, exactly what was deposited into it (${ringTotal.rows[0].deposited})`,
   );
   await api.stop();
   await raw.stop();
   issuer.close();
+  if (whole.rows[0].balances !== '0' || whole.rows[0].entries !== '0') throw new Error('the ledger does not balance');
+  if (ringTotal.rows[0].total !== ringTotal.rows[0].deposited) throw new Error(`the ring holds ${ringTotal.rows[0].total}, deposits ${ringTotal.rows[0].deposited}`);
 }
