@@ -56,3 +56,4 @@ export {
 } from './lib/outbox';
 export { messagingMetrics, type MessagingMetrics } from './lib/metrics';
 export { MESSAGING_PRISMA_MODELS, MESSAGING_TABLES_SQL } from './lib/schema';
+export { watchCheckedOutClient, type ClientWatch } from './lib/pg-client';

@@ -7,6 +7,7 @@ import { Value } from 'typebox/value';
 import { openChannel, type ManagedChannel, type MessagingConnection } from './connection';
 import { decodeMessage, republishOptions, truncateError } from './envelope';
 import { messagingMetrics, type MessagingMetrics } from './metrics';
+import { watchCheckedOutClient } from './pg-client';
 import {
   assertQueueName,
   declareConsumerTopology,
@@ -358,6 +359,7 @@ export async function runInInbox(
   work: (tx: PoolClient) => Promise<void> | void,
 ): Promise<'processed' | 'duplicate'> {
   const client = await db.connect();
+  const watch = watchCheckedOutClient(client);
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
@@ -379,7 +381,8 @@ export async function runInInbox(
     });
     throw err;
   } finally {
-    client.release(broken);
+    watch.stop();
+    client.release(broken ?? watch.lost());
   }
 }
 

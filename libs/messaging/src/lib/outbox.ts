@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { Gauge, type Registry } from 'prom-client';
 import type { Envelope } from './envelope';
 import { newTraceId } from './envelope';
+import { watchCheckedOutClient } from './pg-client';
 import type { Publisher } from './publisher';
 import { assertValidPayload } from './publisher';
 import { errorFields, type EventDefinition, type EventPayloadOf, type Logger } from './types';
@@ -247,6 +248,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function relayBatch(): Promise<RelayBatchResult> {
     const client = await db.connect();
+    const watch = watchCheckedOutClient(client);
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -292,7 +294,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       });
       throw err;
     } finally {
-      client.release(broken);
+      watch.stop();
+      client.release(broken ?? watch.lost());
     }
   }
 

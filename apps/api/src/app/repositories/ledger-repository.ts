@@ -192,8 +192,10 @@ function createLedgerTransaction(client: PoolClient, outbox: OutboxWriter): Ledg
 /** Lazy expiry reuses keys as they come back; this removes the ones that never do. */
 export async function purgeExpiredIdempotencyKeys(pool: Pool, batchSize = 1000): Promise<number> {
   const { rowCount } = await pool.query(
+    // expires_at again in the outer statement: a row a request took over meanwhile (new expiry)
+    // is re-checked against it after the row lock wait, and survives.
     `DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(
-       SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT $1))`,
+       SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT $1)) AND expires_at <= now()`,
     [batchSize],
   );
   return rowCount ?? 0;

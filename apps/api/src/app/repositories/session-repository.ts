@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { watchCheckedOutClient } from '@flotilla/messaging';
 import type { SqlExecutor } from './sql';
 
 export interface StoredSession {
@@ -69,6 +70,8 @@ export function createSessionRepository(pool: Pool): SessionRepository {
     },
     async withLocked(idHash, work) {
       const client: PoolClient = await pool.connect();
+      // The refresh call to the auth service runs inside this transaction: a connection lost meanwhile must not crash the process.
+      const watch = watchCheckedOutClient(client);
       try {
         await client.query('BEGIN');
         const { rows } = await client.query<SessionRow>(
@@ -82,7 +85,8 @@ export function createSessionRepository(pool: Pool): SessionRepository {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
-        client.release();
+        watch.stop();
+        client.release(watch.lost());
       }
     },
     async updateTokens(db, idHash, tokens) {

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { watchCheckedOutClient } from '@flotilla/messaging';
 
 /** A pool or a transaction's client: what a repository needs to run a statement. */
 export interface SqlExecutor {
@@ -21,6 +22,8 @@ export async function withTransaction<T>(
   options: TransactionOptions = {},
 ): Promise<T> {
   const client = await pool.connect();
+  // A dropped connection between statements must fail this unit of work, not the process.
+  const watch = watchCheckedOutClient(client);
   let broken = false;
   try {
     // One round trip: the simple-query protocol runs both statements.
@@ -38,6 +41,7 @@ export async function withTransaction<T>(
     }
     throw error;
   } finally {
-    client.release(broken);
+    watch.stop();
+    client.release(broken || watch.lost() !== undefined);
   }
 }
