@@ -27,7 +27,10 @@ export default defineConfig({
   webServer: process.env['BASE_URL']
     ? undefined
     : {
-        command: 'npx nx run web:preview',
+        // vite preview is started here, in the process group Playwright ends when
+        // the run is over. Through `nx run web:preview` it ran in nx's own session
+        // and outlived the run (tools/test.sh then had to pkill every preview).
+        command: 'npx nx run web:build --outputStyle=static && cd apps/web && exec npx vite preview --strictPort',
         url: 'http://localhost:4300',
         reuseExistingServer: !process.env['CI'],
         cwd: workspaceRoot,

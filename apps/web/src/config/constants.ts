@@ -16,6 +16,7 @@ export const paths = {
   transfers: '/api/transfers',
   deposits: '/api/deposits',
   history: '/api/history',
+  historyCsv: '/api/history.csv',
   activity: '/api/activity',
   activityStream: '/api/activity/stream',
   login: '/api/auth/login',

@@ -107,6 +107,17 @@ export const HistoryQuerySchema = Type.Object(
 );
 export type HistoryQuery = Static<typeof HistoryQuerySchema>;
 
+/** GET /api/history.csv?direction&from&to: the history view's filters, the whole period at once. */
+export const HistoryExportQuerySchema = Type.Object(
+  {
+    direction: Type.Optional(DirectionSchema),
+    from: Type.Optional(TimestampSchema),
+    to: Type.Optional(TimestampSchema),
+  },
+  { $id: 'HistoryExportQuery', additionalProperties: false },
+);
+export type HistoryExportQuery = Static<typeof HistoryExportQuerySchema>;
+
 export const HistoryEntrySchema = Type.Object(
   {
     id: UuidSchema,

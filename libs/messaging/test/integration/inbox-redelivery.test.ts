@@ -3,10 +3,8 @@ import { createConsumer, onEvent } from '../../src/lib/consumer';
 import { createPublisher } from '../../src/lib/publisher';
 import {
   AMQP_URL,
-  brokerProbe,
   consumerQueues,
   countRows,
-  createTestDatabase,
   killSocket,
   metricValue,
   newRegistry,
@@ -14,22 +12,11 @@ import {
   testEvent,
   uniqueName,
   waitFor,
+  useBrokerFixture,
 } from './support';
 
 describe('inbox', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let probe: Awaited<ReturnType<typeof brokerProbe>>;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    probe = await brokerProbe();
-  });
-
-  afterAll(async () => {
-    await probe.deleteQueues();
-    await probe.close();
-    await db.drop();
-  });
+  const fx = useBrokerFixture();
 
   it('when the consumer dies after its transaction but before its ack, then the redelivered message is acked without being applied again', async () => {
     const logger = recordingLogger();
@@ -37,7 +24,7 @@ describe('inbox', () => {
     const exchange = uniqueName('events');
     const queue = uniqueName('crashy');
     const event = testEvent();
-    probe.forget(...consumerQueues(queue, [1000]));
+    fx.probe.forget(...consumerQueues(queue, [1000]));
     const consumerConnection = createMessagingConnection({ url: AMQP_URL, logger, name: 'messaging-test-consumer', reconnectTimeInSeconds: 0.5 });
     const publisherConnection = createMessagingConnection({ url: AMQP_URL, logger, name: 'messaging-test-publisher' });
     let calls = 0;
@@ -45,7 +32,7 @@ describe('inbox', () => {
       connection: consumerConnection,
       logger,
       registry,
-      db: db.pool,
+      db: fx.db.pool,
       exchange,
       queue,
       retry: { maxAttempts: 2, delaysMs: [1000] },
@@ -65,9 +52,9 @@ describe('inbox', () => {
 
     await waitFor(() => metricValue(registry, 'messaging_consumed_total', { queue, outcome: 'duplicate' }), (n) => n === 1, 15_000, 'the redelivery');
     expect(calls).toBe(1);
-    expect(await countRows(db.pool, 'SELECT count(*) AS n FROM applied_effect WHERE message_id = $1', [messageId])).toBe(1);
-    expect(await countRows(db.pool, 'SELECT count(*) AS n FROM processed_message WHERE consumer = $1', [queue])).toBe(1);
-    await waitFor(() => probe.depth(queue), (n) => n === 0, 5000, 'an empty queue');
+    expect(await countRows(fx.db.pool, 'SELECT count(*) AS n FROM applied_effect WHERE message_id = $1', [messageId])).toBe(1);
+    expect(await countRows(fx.db.pool, 'SELECT count(*) AS n FROM processed_message WHERE consumer = $1', [queue])).toBe(1);
+    await waitFor(() => fx.probe.depth(queue), (n) => n === 0, 5000, 'an empty queue');
     expect(logger.lines.some((l) => l.message.includes('already processed') && l.meta?.['event.id'] === messageId)).toBe(true);
 
     await consumer.close();
@@ -83,13 +70,13 @@ describe('inbox', () => {
     const exchange = uniqueName('events');
     const queue = uniqueName('dedup');
     const event = testEvent();
-    probe.forget(...consumerQueues(queue, [1000]));
+    fx.probe.forget(...consumerQueues(queue, [1000]));
     let calls = 0;
     const consumer = createConsumer({
       connection,
       logger,
       registry,
-      db: db.pool,
+      db: fx.db.pool,
       exchange,
       queue,
       retry: { maxAttempts: 2, delaysMs: [1000] },

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { createMessagingConnection, type MessagingConnection } from '../../src/lib/connection';
+import { createMessagingConnection } from '../../src/lib/connection';
 import { createConsumer, onEvent } from '../../src/lib/consumer';
 import { createOutboxRelay, enqueueOutbox } from '../../src/lib/outbox';
 import { createPublisher, InvalidEventPayloadError } from '../../src/lib/publisher';
 import {
   AMQP_URL,
-  brokerProbe,
   consumerQueues,
   countRows,
-  createTestDatabase,
   DATABASE_URL,
   metricValue,
   newRegistry,
@@ -17,36 +15,15 @@ import {
   testEvent,
   uniqueName,
   waitFor,
+  useBrokerFixture,
 } from './support';
 
 describe('outbox relay', () => {
-  let connection: MessagingConnection;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let probe: Awaited<ReturnType<typeof brokerProbe>>;
   const logger = recordingLogger();
-
-  beforeAll(async () => {
-    connection = createMessagingConnection({ url: AMQP_URL, logger, name: 'messaging-test', reconnectTimeInSeconds: 1 });
-    await connection.waitForConnect(10_000);
-    probe = await brokerProbe();
-  });
-
-  beforeEach(async () => {
-    db = await createTestDatabase();
-  });
-
-  afterEach(async () => {
-    await db.drop();
-  });
-
-  afterAll(async () => {
-    await probe.deleteQueues();
-    await probe.close();
-    await connection.close();
-  });
+  const fx = useBrokerFixture({ logger, databasePerTest: true });
 
   async function enqueueMany(event: ReturnType<typeof testEvent>, aggregates: number, perAggregate: number): Promise<void> {
-    const client = await db.pool.connect();
+    const client = await fx.db.pool.connect();
     try {
       await client.query('BEGIN');
       for (let seq = 0; seq < perAggregate; seq++) {
@@ -61,8 +38,8 @@ describe('outbox relay', () => {
   }
 
   async function tapQueue(exchange: string, routingKey: string): Promise<string> {
-    const { queue } = await probe.channel.assertQueue('', { exclusive: true });
-    await probe.channel.bindQueue(queue, exchange, routingKey);
+    const { queue } = await fx.probe.channel.assertQueue('', { exclusive: true });
+    await fx.probe.channel.bindQueue(queue, exchange, routingKey);
     return queue;
   }
 
@@ -70,10 +47,10 @@ describe('outbox relay', () => {
     const registry = newRegistry();
     const exchange = uniqueName('events');
     const event = testEvent();
-    const publisher = createPublisher({ connection, logger, registry, exchange });
+    const publisher = createPublisher({ connection: fx.connection, logger, registry, exchange });
     await publisher.waitForReady(10_000);
     const tap = await tapQueue(exchange, event.name);
-    const client = await db.pool.connect();
+    const client = await fx.db.pool.connect();
     await client.query('BEGIN');
     const { messageId } = await enqueueOutbox(client, event, { thingId: 'o-1', amount: 3 }, {
       aggregateType: 'thing',
@@ -86,17 +63,17 @@ describe('outbox relay', () => {
     await enqueueOutbox(client, event, { thingId: 'o-2', amount: 3 }, { aggregateType: 'thing', aggregateId: 'o-2' });
     await client.query('ROLLBACK');
     client.release();
-    const relay = createOutboxRelay({ db: db.pool, publisher, registry, logger, pollIntervalMs: 100 });
+    const relay = createOutboxRelay({ db: fx.db.pool, publisher, registry, logger, pollIntervalMs: 100 });
 
     const result = await relay.relayBatch();
 
     expect(result).toEqual({ claimed: 1, sent: 1, failed: 0 });
-    const msg = await waitFor(() => probe.get(tap), (m) => m !== undefined);
+    const msg = await waitFor(() => fx.probe.get(tap), (m) => m !== undefined);
     expect(msg?.properties).toMatchObject({ messageId, correlationId: 'corr-o-1', headers: { 'x-trace-id': '0af7651916cd43dd8448eb211c80319c' } });
     expect(JSON.parse(msg?.content.toString() ?? '')).toEqual({ thingId: 'o-1', amount: 3 });
-    expect(await countRows(db.pool, 'SELECT count(*) AS n FROM outbox_event WHERE sent_at IS NOT NULL AND attempts = 1')).toBe(1);
-    expect(await countRows(db.pool, 'SELECT count(*) AS n FROM outbox_event')).toBe(1);
-    expect(await probe.depth(tap)).toBe(0);
+    expect(await countRows(fx.db.pool, 'SELECT count(*) AS n FROM outbox_event WHERE sent_at IS NOT NULL AND attempts = 1')).toBe(1);
+    expect(await countRows(fx.db.pool, 'SELECT count(*) AS n FROM outbox_event')).toBe(1);
+    expect(await fx.probe.depth(tap)).toBe(0);
     await relay.close();
     await publisher.close();
   });
@@ -105,19 +82,19 @@ describe('outbox relay', () => {
     const event = testEvent();
     const bad = { thingId: 'x', amount: 0 };
 
-    await expect(enqueueOutbox(db.pool, event, bad, { aggregateType: 'thing', aggregateId: 'x' })).rejects.toBeInstanceOf(InvalidEventPayloadError);
+    await expect(enqueueOutbox(fx.db.pool, event, bad, { aggregateType: 'thing', aggregateId: 'x' })).rejects.toBeInstanceOf(InvalidEventPayloadError);
 
-    expect(await countRows(db.pool, 'SELECT count(*) AS n FROM outbox_event')).toBe(0);
+    expect(await countRows(fx.db.pool, 'SELECT count(*) AS n FROM outbox_event')).toBe(0);
   });
 
   it('when events wait in the outbox, then the gauges show how many and how old, and drop to zero once relayed', async () => {
     const registry = newRegistry();
     const exchange = uniqueName('events');
     const event = testEvent();
-    const publisher = createPublisher({ connection, logger, registry, exchange });
+    const publisher = createPublisher({ connection: fx.connection, logger, registry, exchange });
     await enqueueMany(event, 3, 2);
-    await db.pool.query(`UPDATE outbox_event SET created_at = now() - interval '90 seconds' WHERE sequence = (SELECT min(sequence) FROM outbox_event)`);
-    const relay = createOutboxRelay({ db: db.pool, publisher, registry, logger });
+    await fx.db.pool.query(`UPDATE outbox_event SET created_at = now() - interval '90 seconds' WHERE sequence = (SELECT min(sequence) FROM outbox_event)`);
+    const relay = createOutboxRelay({ db: fx.db.pool, publisher, registry, logger });
 
     expect(await metricValue(registry, 'outbox_pending_events')).toBe(6);
     expect(await metricValue(registry, 'outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(90);
@@ -136,12 +113,12 @@ describe('outbox relay', () => {
     const exchange = uniqueName('events');
     const queue = uniqueName('ordered');
     const event = testEvent();
-    probe.forget(...consumerQueues(queue, [1000]));
+    fx.probe.forget(...consumerQueues(queue, [1000]));
     const consumer = createConsumer({
-      connection,
+      connection: fx.connection,
       logger,
       registry,
-      db: db.pool,
+      db: fx.db.pool,
       exchange,
       queue,
       prefetch: 1,
@@ -153,17 +130,17 @@ describe('outbox relay', () => {
       ],
     });
     await consumer.waitForReady(10_000);
-    const publisher = createPublisher({ connection, logger, registry, exchange });
+    const publisher = createPublisher({ connection: fx.connection, logger, registry, exchange });
     await publisher.waitForReady(10_000);
     await enqueueMany(event, 4, 10);
-    const relay = createOutboxRelay({ db: db.pool, publisher, registry, logger, batchSize: 100 });
+    const relay = createOutboxRelay({ db: fx.db.pool, publisher, registry, logger, batchSize: 100 });
 
     const first = await relay.relayBatch();
     expect(first.claimed).toBe(4);
     relay.start();
 
-    await waitFor(() => countRows(db.pool, 'SELECT count(*) AS n FROM applied_effect'), (n) => n === 40, 20_000, '40 applied events');
-    const { rows } = await db.pool.query<{ aggregate_id: string; seqs: number[] }>(
+    await waitFor(() => countRows(fx.db.pool, 'SELECT count(*) AS n FROM applied_effect'), (n) => n === 40, 20_000, '40 applied events');
+    const { rows } = await fx.db.pool.query<{ aggregate_id: string; seqs: number[] }>(
       'SELECT aggregate_id, array_agg(seq ORDER BY id) AS seqs FROM applied_effect GROUP BY aggregate_id ORDER BY aggregate_id',
     );
     expect(rows).toHaveLength(4);
@@ -176,7 +153,7 @@ describe('outbox relay', () => {
   it('when two relay instances share one outbox, then every event is published exactly once', async () => {
     const exchange = uniqueName('events');
     const event = testEvent();
-    const setupPublisher = createPublisher({ connection, logger, registry: newRegistry(), exchange });
+    const setupPublisher = createPublisher({ connection: fx.connection, logger, registry: newRegistry(), exchange });
     await setupPublisher.waitForReady(10_000);
     const tap = await tapQueue(exchange, event.name);
     await enqueueMany(event, 60, 5);
@@ -184,7 +161,7 @@ describe('outbox relay', () => {
       const registry = newRegistry();
       const instanceConnection = createMessagingConnection({ url: AMQP_URL, logger, name: 'messaging-test-relay' });
       const publisher = createPublisher({ connection: instanceConnection, logger, registry, exchange });
-      const pool = new Pool({ connectionString: DATABASE_URL, options: `-c search_path=${db.schema}`, max: 4 });
+      const pool = new Pool({ connectionString: DATABASE_URL, options: `-c search_path=${fx.db.schema}`, max: 4 });
       const relay = createOutboxRelay({ db: pool, publisher, registry, logger, batchSize: 7, pollIntervalMs: 50 });
       return { registry, instanceConnection, publisher, pool, relay };
     });
@@ -192,16 +169,16 @@ describe('outbox relay', () => {
 
     for (const instance of instances) instance.relay.start();
 
-    await waitFor(() => countRows(db.pool, 'SELECT count(*) AS n FROM outbox_event WHERE sent_at IS NULL'), (n) => n === 0, 30_000, 'an empty outbox');
-    await waitFor(() => probe.depth(tap), (n) => n === 300, 5000, '300 messages');
+    await waitFor(() => countRows(fx.db.pool, 'SELECT count(*) AS n FROM outbox_event WHERE sent_at IS NULL'), (n) => n === 0, 30_000, 'an empty outbox');
+    await waitFor(() => fx.probe.depth(tap), (n) => n === 300, 5000, '300 messages');
     const ids = new Set<string>();
-    for (let i = 0; i < 300; i++) ids.add(String((await probe.get(tap))?.properties.messageId));
+    for (let i = 0; i < 300; i++) ids.add(String((await fx.probe.get(tap))?.properties.messageId));
     expect(ids.size).toBe(300);
-    expect(await probe.depth(tap)).toBe(0);
+    expect(await fx.probe.depth(tap)).toBe(0);
     const perInstance = await Promise.all(instances.map((i) => metricValue(i.registry, 'messaging_confirmed_total')));
     expect(perInstance.reduce((sum, n) => sum + n, 0)).toBe(300);
     expect(perInstance.every((n) => n > 0)).toBe(true);
-    expect(await countRows(db.pool, 'SELECT count(*) AS n FROM outbox_event WHERE attempts <> 1')).toBe(0);
+    expect(await countRows(fx.db.pool, 'SELECT count(*) AS n FROM outbox_event WHERE attempts <> 1')).toBe(0);
     for (const instance of instances) {
       await instance.relay.close();
       await instance.publisher.close();
@@ -215,18 +192,18 @@ describe('outbox relay', () => {
     const registry = newRegistry();
     const exchange = uniqueName('events');
     const event = testEvent();
-    const publisher = createPublisher({ connection, logger, registry, exchange });
+    const publisher = createPublisher({ connection: fx.connection, logger, registry, exchange });
     await publisher.waitForReady(10_000);
     const tap = await tapQueue(exchange, event.name);
-    const relay = createOutboxRelay({ db: db.pool, publisher, registry, logger, pollIntervalMs: 30_000 });
+    const relay = createOutboxRelay({ db: fx.db.pool, publisher, registry, logger, pollIntervalMs: 30_000 });
     relay.start();
     // Let the workers find the outbox empty and go to sleep for their 30 s poll.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const started = Date.now();
 
-    await enqueueOutbox(db.pool, event, { thingId: 'n-1', amount: 1 }, { aggregateType: 'thing', aggregateId: 'n-1' });
+    await enqueueOutbox(fx.db.pool, event, { thingId: 'n-1', amount: 1 }, { aggregateType: 'thing', aggregateId: 'n-1' });
 
-    await waitFor(() => probe.depth(tap), (n) => n === 1, 5000, 'the notified event');
+    await waitFor(() => fx.probe.depth(tap), (n) => n === 1, 5000, 'the notified event');
     expect(Date.now() - started).toBeLessThan(5000);
     await relay.close();
     await publisher.close();
@@ -235,17 +212,17 @@ describe('outbox relay', () => {
   it('when sent rows are older than the retention, then they are purged and unsent ones stay', async () => {
     const registry = newRegistry();
     const event = testEvent();
-    const publisher = createPublisher({ connection, logger, registry, exchange: uniqueName('events') });
+    const publisher = createPublisher({ connection: fx.connection, logger, registry, exchange: uniqueName('events') });
     await enqueueMany(event, 3, 1);
-    await db.pool.query(`UPDATE outbox_event SET sent_at = now() - interval '2 hours' WHERE aggregate_id IN ('agg-0', 'agg-1')`);
-    await db.pool.query(`UPDATE outbox_event SET sent_at = now() - interval '10 minutes' WHERE aggregate_id = 'agg-2'`);
+    await fx.db.pool.query(`UPDATE outbox_event SET sent_at = now() - interval '2 hours' WHERE aggregate_id IN ('agg-0', 'agg-1')`);
+    await fx.db.pool.query(`UPDATE outbox_event SET sent_at = now() - interval '10 minutes' WHERE aggregate_id = 'agg-2'`);
     await enqueueMany(event, 1, 1);
-    const relay = createOutboxRelay({ db: db.pool, publisher, registry, logger, retentionMs: 60 * 60 * 1000 });
+    const relay = createOutboxRelay({ db: fx.db.pool, publisher, registry, logger, retentionMs: 60 * 60 * 1000 });
 
     expect(await relay.purgeSent()).toBe(2);
 
-    expect(await countRows(db.pool, 'SELECT count(*) AS n FROM outbox_event')).toBe(2);
-    expect(await countRows(db.pool, 'SELECT count(*) AS n FROM outbox_event WHERE sent_at IS NULL')).toBe(1);
+    expect(await countRows(fx.db.pool, 'SELECT count(*) AS n FROM outbox_event')).toBe(2);
+    expect(await countRows(fx.db.pool, 'SELECT count(*) AS n FROM outbox_event WHERE sent_at IS NULL')).toBe(1);
     await relay.close();
     await publisher.close();
   });
@@ -253,13 +230,13 @@ describe('outbox relay', () => {
   it('when a row is enqueued through a Prisma-style raw executor, then it is stored like a pg one', async () => {
     const event = testEvent();
     const prismaLike = {
-      $executeRawUnsafe: async (sql: string, ...params: unknown[]) => (await db.pool.query(sql, params)).rowCount ?? 0,
+      $executeRawUnsafe: async (sql: string, ...params: unknown[]) => (await fx.db.pool.query(sql, params)).rowCount ?? 0,
     };
     const messageId = randomUUID();
 
     await enqueueOutbox(prismaLike, event, { thingId: 'p-1', amount: 2 }, { aggregateType: 'thing', aggregateId: 'p-1', messageId });
 
-    const { rows } = await db.pool.query('SELECT event_name, event_version, payload, headers FROM outbox_event WHERE id = $1', [messageId]);
+    const { rows } = await fx.db.pool.query('SELECT event_name, event_version, payload, headers FROM outbox_event WHERE id = $1', [messageId]);
     expect(rows[0]).toMatchObject({ event_name: event.name, event_version: 1, payload: { thingId: 'p-1', amount: 2 }, headers: { correlationId: messageId } });
   });
 });

@@ -1,53 +1,34 @@
 import { Value } from 'typebox/value';
-import { createMessagingConnection, type MessagingConnection } from '../../src/lib/connection';
 import { createBroadcastConsumer, createConsumer, onBroadcast, onEvent, type InboxContext, type MessageContext } from '../../src/lib/consumer';
 import { createPublisher, InvalidEventPayloadError } from '../../src/lib/publisher';
 import {
-  AMQP_URL,
-  brokerProbe,
   consumerQueues,
   countRows,
-  createTestDatabase,
   metricValue,
   newRegistry,
   recordingLogger,
   testEvent,
   uniqueName,
   waitFor,
+  useBrokerFixture,
 } from './support';
 
 describe('publish and consume', () => {
-  let connection: MessagingConnection;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let probe: Awaited<ReturnType<typeof brokerProbe>>;
   const logger = recordingLogger();
-
-  beforeAll(async () => {
-    connection = createMessagingConnection({ url: AMQP_URL, logger, name: 'messaging-test', reconnectTimeInSeconds: 1 });
-    await connection.waitForConnect(10_000);
-    db = await createTestDatabase();
-    probe = await brokerProbe();
-  });
-
-  afterAll(async () => {
-    await probe.deleteQueues();
-    await probe.close();
-    await connection.close();
-    await db.drop();
-  });
+  const fx = useBrokerFixture({ logger });
 
   it('when an event is published with confirm, then the consumer applies it in its inbox transaction and acks it', async () => {
     const registry = newRegistry();
     const exchange = uniqueName('events');
     const queue = uniqueName('orders');
     const event = testEvent();
-    probe.forget(...consumerQueues(queue, [1000]));
+    fx.probe.forget(...consumerQueues(queue, [1000]));
     const seen: { payload: unknown; ctx: InboxContext }[] = [];
     const consumer = createConsumer({
-      connection,
+      connection: fx.connection,
       logger,
       registry,
-      db: db.pool,
+      db: fx.db.pool,
       exchange,
       queue,
       retry: { maxAttempts: 2, delaysMs: [1000] },
@@ -58,19 +39,19 @@ describe('publish and consume', () => {
         }),
       ],
     });
-    const publisher = createPublisher({ connection, logger, registry, exchange, appId: 'messaging-test' });
+    const publisher = createPublisher({ connection: fx.connection, logger, registry, exchange, appId: 'messaging-test' });
     await consumer.waitForReady(10_000);
 
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const { messageId } = await publisher.publish(event, { thingId: 'a-1', amount: 42 }, { correlationId: 'corr-1', traceId });
 
-    await waitFor(() => countRows(db.pool, 'SELECT count(*) AS n FROM applied_effect WHERE message_id = $1', [messageId]), (n) => n === 1);
+    await waitFor(() => countRows(fx.db.pool, 'SELECT count(*) AS n FROM applied_effect WHERE message_id = $1', [messageId]), (n) => n === 1);
     await waitFor(() => metricValue(registry, 'messaging_consumed_total', { queue, outcome: 'processed' }), (n) => n === 1);
     expect(seen).toHaveLength(1);
     expect(seen[0]?.payload).toEqual({ thingId: 'a-1', amount: 42 });
     expect(seen[0]?.ctx).toMatchObject({ messageId, correlationId: 'corr-1', traceId, attempt: 1, eventName: event.name, eventVersion: 1, queue });
-    expect(await countRows(db.pool, 'SELECT count(*) AS n FROM processed_message WHERE consumer = $1 AND message_id = $2', [queue, messageId])).toBe(1);
-    expect(await probe.depth(queue)).toBe(0);
+    expect(await countRows(fx.db.pool, 'SELECT count(*) AS n FROM processed_message WHERE consumer = $1 AND message_id = $2', [queue, messageId])).toBe(1);
+    expect(await fx.probe.depth(queue)).toBe(0);
     expect(await metricValue(registry, 'messaging_published_total', { event: event.name })).toBe(1);
     expect(await metricValue(registry, 'messaging_confirmed_total', { event: event.name })).toBe(1);
 
@@ -82,14 +63,14 @@ describe('publish and consume', () => {
     const registry = newRegistry();
     const exchange = uniqueName('events');
     const event = testEvent();
-    const publisher = createPublisher({ connection, logger, registry, exchange, appId: 'messaging-test' });
+    const publisher = createPublisher({ connection: fx.connection, logger, registry, exchange, appId: 'messaging-test' });
     await publisher.waitForReady(10_000);
-    const { queue } = await probe.channel.assertQueue('', { exclusive: true });
-    await probe.channel.bindQueue(queue, exchange, event.name);
+    const { queue } = await fx.probe.channel.assertQueue('', { exclusive: true });
+    await fx.probe.channel.bindQueue(queue, exchange, event.name);
 
     const { messageId } = await publisher.publish(event, { thingId: 'b-1', amount: 1 }, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736' });
 
-    const msg = await waitFor(() => probe.get(queue), (m) => m !== undefined);
+    const msg = await waitFor(() => fx.probe.get(queue), (m) => m !== undefined);
     expect(msg?.properties).toMatchObject({
       deliveryMode: 2,
       contentType: 'application/json',
@@ -108,16 +89,16 @@ describe('publish and consume', () => {
     const registry = newRegistry();
     const exchange = uniqueName('events');
     const event = testEvent();
-    const publisher = createPublisher({ connection, logger, registry, exchange });
+    const publisher = createPublisher({ connection: fx.connection, logger, registry, exchange });
     await publisher.waitForReady(10_000);
-    const { queue } = await probe.channel.assertQueue('', { exclusive: true });
-    await probe.channel.bindQueue(queue, exchange, event.name);
+    const { queue } = await fx.probe.channel.assertQueue('', { exclusive: true });
+    await fx.probe.channel.bindQueue(queue, exchange, event.name);
     const bad = { thingId: 'c-1', amount: 1.5 } as unknown as { thingId: string; amount: number };
     expect(Value.Check(event.schema, bad)).toBe(false);
 
     await expect(publisher.publish(event, bad)).rejects.toBeInstanceOf(InvalidEventPayloadError);
 
-    expect(await probe.depth(queue)).toBe(0);
+    expect(await fx.probe.depth(queue)).toBe(0);
     expect(await metricValue(registry, 'messaging_published_total')).toBe(0);
     await publisher.close();
   });
@@ -129,7 +110,7 @@ describe('publish and consume', () => {
     const received: Record<string, MessageContext[]> = { a: [], b: [] };
     const replicas = (['a', 'b'] as const).map((replica) =>
       createBroadcastConsumer({
-        connection,
+        connection: fx.connection,
         logger,
         registry: newRegistry(),
         exchange,
@@ -138,7 +119,7 @@ describe('publish and consume', () => {
       }),
     );
     await Promise.all(replicas.map((r) => r.waitForReady(10_000)));
-    const publisher = createPublisher({ connection, logger, registry, exchange });
+    const publisher = createPublisher({ connection: fx.connection, logger, registry, exchange });
 
     const { messageId } = await publisher.publish(event, { thingId: 'd-1', amount: 7 });
 
@@ -146,7 +127,7 @@ describe('publish and consume', () => {
     expect(received['a']?.[0]?.messageId).toBe(messageId);
     expect(received['b']?.[0]?.messageId).toBe(messageId);
     await Promise.all(replicas.map((r) => r.close()));
-    for (const replica of replicas) expect(await probe.exists(replica.queue)).toBe(false);
+    for (const replica of replicas) expect(await fx.probe.exists(replica.queue)).toBe(false);
     await publisher.close();
   });
 
@@ -155,15 +136,15 @@ describe('publish and consume', () => {
     const exchange = uniqueName('events');
     const queue = uniqueName('slow');
     const event = testEvent();
-    probe.forget(...consumerQueues(queue, [1000]));
+    fx.probe.forget(...consumerQueues(queue, [1000]));
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started = 0;
     const consumer = createConsumer({
-      connection,
+      connection: fx.connection,
       logger,
       registry,
-      db: db.pool,
+      db: fx.db.pool,
       exchange,
       queue,
       prefetch: 1,
@@ -177,7 +158,7 @@ describe('publish and consume', () => {
       ],
     });
     await consumer.waitForReady(10_000);
-    const publisher = createPublisher({ connection, logger, registry, exchange });
+    const publisher = createPublisher({ connection: fx.connection, logger, registry, exchange });
     await publisher.publish(event, { thingId: 'e-1', amount: 1 });
     await publisher.publish(event, { thingId: 'e-2', amount: 1 });
     await waitFor(() => started, (n) => n === 1);
@@ -188,8 +169,8 @@ describe('publish and consume', () => {
     await closing;
 
     expect(started).toBe(1);
-    expect(await countRows(db.pool, 'SELECT count(*) AS n FROM processed_message WHERE consumer = $1', [queue])).toBe(1);
-    await waitFor(() => probe.depth(queue), (n) => n === 1, 5000, 'one message left in the queue');
+    expect(await countRows(fx.db.pool, 'SELECT count(*) AS n FROM processed_message WHERE consumer = $1', [queue])).toBe(1);
+    await waitFor(() => fx.probe.depth(queue), (n) => n === 1, 5000, 'one message left in the queue');
     await publisher.close();
   });
 });

@@ -1,58 +1,39 @@
-import { createMessagingConnection, type MessagingConnection } from '../../src/lib/connection';
 import { createConsumer, onEvent } from '../../src/lib/consumer';
 import { createPublisher } from '../../src/lib/publisher';
 import {
-  AMQP_URL,
-  brokerProbe,
   consumerQueues,
   countRows,
-  createTestDatabase,
   metricValue,
   newRegistry,
   recordingLogger,
   testEvent,
   uniqueName,
   waitFor,
+  useBrokerFixture,
 } from './support';
 
 describe('retries and parking', () => {
-  let connection: MessagingConnection;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let probe: Awaited<ReturnType<typeof brokerProbe>>;
   const logger = recordingLogger();
   const delaysMs = [300, 600];
-
-  beforeAll(async () => {
-    connection = createMessagingConnection({ url: AMQP_URL, logger, name: 'messaging-test', reconnectTimeInSeconds: 1 });
-    await connection.waitForConnect(10_000);
-    db = await createTestDatabase();
-    probe = await brokerProbe();
-  });
-
-  afterAll(async () => {
-    await probe.deleteQueues();
-    await probe.close();
-    await connection.close();
-    await db.drop();
-  });
+  const fx = useBrokerFixture({ logger });
 
   function setup(handler: Parameters<typeof onEvent>[1], maxAttempts = 3) {
     const registry = newRegistry();
     const exchange = uniqueName('events');
     const queue = uniqueName('retrying');
     const event = testEvent();
-    probe.forget(...consumerQueues(queue, delaysMs));
+    fx.probe.forget(...consumerQueues(queue, delaysMs));
     const consumer = createConsumer({
-      connection,
+      connection: fx.connection,
       logger,
       registry,
-      db: db.pool,
+      db: fx.db.pool,
       exchange,
       queue,
       retry: { maxAttempts, delaysMs },
       handlers: [onEvent(event, handler)],
     });
-    const publisher = createPublisher({ connection, logger, registry, exchange });
+    const publisher = createPublisher({ connection: fx.connection, logger, registry, exchange });
     return { registry, exchange, queue, event, consumer, publisher };
   }
 
@@ -73,9 +54,9 @@ describe('retries and parking', () => {
     const [first, second, third] = attempts.map((a) => a.at) as [number, number, number];
     expect(second - first).toBeGreaterThanOrEqual(delaysMs[0] as number);
     expect(third - second).toBeGreaterThanOrEqual(delaysMs[1] as number);
-    expect(await countRows(db.pool, 'SELECT count(*) AS n FROM applied_effect WHERE message_id = $1', [messageId])).toBe(1);
+    expect(await countRows(fx.db.pool, 'SELECT count(*) AS n FROM applied_effect WHERE message_id = $1', [messageId])).toBe(1);
     expect(await metricValue(registry, 'messaging_retried_total', { queue })).toBe(2);
-    expect(await probe.depth(`${queue}.parking`)).toBe(0);
+    expect(await fx.probe.depth(`${queue}.parking`)).toBe(0);
     await consumer.close();
     await publisher.close();
   });
@@ -90,8 +71,8 @@ describe('retries and parking', () => {
 
     const { messageId } = await publisher.publish(event, { thingId: 'r-2', amount: 5 }, { correlationId: 'corr-r-2' });
 
-    await waitFor(() => probe.depth(`${queue}.parking`), (n) => n === 1, 10_000, 'a parked message');
-    const parked = await probe.get(`${queue}.parking`);
+    await waitFor(() => fx.probe.depth(`${queue}.parking`), (n) => n === 1, 10_000, 'a parked message');
+    const parked = await fx.probe.get(`${queue}.parking`);
     expect(calls).toBe(3);
     expect(parked?.properties.messageId).toBe(messageId);
     expect(parked?.properties.correlationId).toBe('corr-r-2');
@@ -104,8 +85,8 @@ describe('retries and parking', () => {
     });
     expect(JSON.parse(parked?.content.toString() ?? '')).toEqual({ thingId: 'r-2', amount: 5 });
     expect(await metricValue(registry, 'messaging_parked_total', { queue, reason: 'retries-exhausted' })).toBe(1);
-    expect(await countRows(db.pool, 'SELECT count(*) AS n FROM processed_message WHERE message_id = $1', [messageId])).toBe(0);
-    expect(await probe.depth(queue)).toBe(0);
+    expect(await countRows(fx.db.pool, 'SELECT count(*) AS n FROM processed_message WHERE message_id = $1', [messageId])).toBe(0);
+    expect(await fx.probe.depth(queue)).toBe(0);
     await consumer.close();
     await publisher.close();
   });
@@ -118,14 +99,14 @@ describe('retries and parking', () => {
     await consumer.waitForReady(10_000);
 
     // A publisher with an older or broken schema: bypasses our validating publisher.
-    await probe.publishRaw(exchange, event.name, Buffer.from(JSON.stringify({ thingId: '', amount: -3 })), {
+    await fx.probe.publishRaw(exchange, event.name, Buffer.from(JSON.stringify({ thingId: '', amount: -3 })), {
       persistent: true,
       messageId: 'poison-1',
       headers: { 'x-event-name': event.name, 'x-event-version': 1 },
     });
 
-    await waitFor(() => probe.depth(`${queue}.parking`), (n) => n === 1, 10_000, 'a parked message');
-    const parked = await probe.get(`${queue}.parking`);
+    await waitFor(() => fx.probe.depth(`${queue}.parking`), (n) => n === 1, 10_000, 'a parked message');
+    const parked = await fx.probe.get(`${queue}.parking`);
     expect(calls).toBe(0);
     expect(parked?.properties.messageId).toBe('poison-1');
     expect(parked?.properties.headers).toMatchObject({ 'x-parking-reason': 'invalid-payload', 'x-attempts': 0 });
@@ -140,14 +121,14 @@ describe('retries and parking', () => {
     const { exchange, queue, event, consumer, publisher } = setup(async () => undefined);
     await consumer.waitForReady(10_000);
 
-    await probe.publishRaw(exchange, event.name, Buffer.from('<xml/>'), {
+    await fx.probe.publishRaw(exchange, event.name, Buffer.from('<xml/>'), {
       persistent: true,
       messageId: 'poison-2',
       headers: { 'x-event-name': event.name, 'x-event-version': 1 },
     });
 
-    await waitFor(() => probe.depth(`${queue}.parking`), (n) => n === 1, 10_000, 'a parked message');
-    const parked = await probe.get(`${queue}.parking`);
+    await waitFor(() => fx.probe.depth(`${queue}.parking`), (n) => n === 1, 10_000, 'a parked message');
+    const parked = await fx.probe.get(`${queue}.parking`);
     expect(parked?.properties.headers).toMatchObject({ 'x-parking-reason': 'malformed' });
     await consumer.close();
     await publisher.close();

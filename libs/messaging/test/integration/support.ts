@@ -7,7 +7,7 @@ import { Pool } from 'pg';
 import { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { MESSAGING_TABLES_SQL } from '../../src/lib/schema';
-import type { MessagingConnection } from '../../src/lib/connection';
+import { createMessagingConnection, type MessagingConnection } from '../../src/lib/connection';
 import type { Logger } from '../../src/lib/types';
 
 export const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -153,4 +153,64 @@ export async function countRows(pool: Pool, sql: string, params: unknown[] = [])
 export function killSocket(connection: MessagingConnection): void {
   const model = connection.manager.connection as unknown as { connection: { stream: Socket } };
   model.connection.stream.destroy(new Error('simulated crash'));
+}
+
+export type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
+export type BrokerProbe = Awaited<ReturnType<typeof brokerProbe>>;
+
+export interface BrokerFixtureOptions {
+  /** Opens one shared, connected MessagingConnection logging here (closed after all tests). */
+  logger?: Logger;
+  /** A fresh test schema for every test instead of one for the whole file. */
+  databasePerTest?: boolean;
+}
+
+/**
+ * The set-up most broker tests share, as jest hooks: a test schema, a broker
+ * probe whose queues are deleted afterwards and, with `logger`, one connected
+ * MessagingConnection. Read the parts inside tests (they exist once beforeAll ran).
+ */
+export function useBrokerFixture(options: BrokerFixtureOptions = {}) {
+  let db: TestDatabase | undefined;
+  let probe: BrokerProbe | undefined;
+  let connection: MessagingConnection | undefined;
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`broker fixture: ${what} is only there inside tests`);
+    return value;
+  };
+
+  beforeAll(async () => {
+    if (options.logger) {
+      connection = createMessagingConnection({ url: AMQP_URL, logger: options.logger, name: 'messaging-test', reconnectTimeInSeconds: 1 });
+      await connection.waitForConnect(10_000);
+    }
+    if (!options.databasePerTest) db = await createTestDatabase();
+    probe = await brokerProbe();
+  });
+  if (options.databasePerTest) {
+    beforeEach(async () => {
+      db = await createTestDatabase();
+    });
+    afterEach(async () => {
+      await db?.drop();
+    });
+  }
+  afterAll(async () => {
+    await probe?.deleteQueues();
+    await probe?.close();
+    await connection?.close();
+    if (!options.databasePerTest) await db?.drop();
+  });
+
+  return {
+    get db() {
+      return need(db, 'the test database');
+    },
+    get probe() {
+      return need(probe, 'the broker probe');
+    },
+    get connection() {
+      return need(connection, 'the connection (pass a logger)');
+    },
+  };
 }

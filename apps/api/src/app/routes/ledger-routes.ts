@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
 import {
   AccountSummarySchema,
   ActivityFeedSchema,
@@ -7,6 +9,7 @@ import {
   DepositResponseSchema,
   ErrorResponseSchema,
   HISTORY_PAGE_DEFAULT,
+  HistoryExportQuerySchema,
   HistoryPageSchema,
   HistoryQuerySchema,
   IDEMPOTENCY_KEY_TTL_HOURS,
@@ -17,6 +20,7 @@ import {
 import type { KitInstance } from '@flotilla/service-kit';
 import { isLedgerError } from '../../domain/ledger/errors';
 import { toActivityEvent } from '../../domain/ledger/history';
+import { exportHistoryCsv, historyCsvFilename } from '../../domain/ledger/history-csv';
 import type { IdempotentResult } from '../../domain/ledger/idempotency';
 import { toJsonAmount } from '../../domain/ledger/money';
 import { principalOf, type Principal } from '../plugins/app/authentication';
@@ -205,6 +209,38 @@ export default async function ledgerRoutes(app: KitInstance, options: LedgerRout
       } catch (error) {
         throw toHttpError(error);
       }
+    },
+  );
+
+  app.get(
+    '/history.csv',
+    {
+      onRequest: read,
+      schema: {
+        summary: 'The history for a period as CSV (RFC 4180), streamed, newest first',
+        description:
+          'The history view’s filters (direction, from inclusive, to exclusive), without paging: every row of the period. ' +
+          'Text cells that a spreadsheet would run as a formula start with an apostrophe (OWASP CSV Injection).',
+        tags: ['ledger'],
+        security: [{ bearerAuth: ['ledger:read'] }, { sessionCookie: [] }],
+        querystring: HistoryExportQuerySchema,
+        produces: ['text/csv'],
+        // A stream is sent as it is (Fastify skips serialisation); the schema documents it.
+        response: { 200: Type.Unsafe<Readable>({ type: 'string', description: 'text/csv: a header row, then one row per entry' }), ...errors(400, 401, 403, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { direction, from, to } = request.query;
+      const chunks = await exportHistoryCsv(app.ledger.activity, principalOf(request).userId, {
+        ...(direction ? { direction } : {}),
+        ...(from ? { from: new Date(from) } : {}),
+        ...(to ? { to: new Date(to) } : {}),
+      });
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${historyCsvFilename(from, to, new Date())}"`)
+        .header('cache-control', 'no-store')
+        .send(Readable.from(chunks));
     },
   );
 

@@ -370,6 +370,50 @@ describe('GET /api/history and /api/activity', () => {
     expect(all.at(-1).balance).toBe(10_000 - 15 + 515);
   });
 
+  it('when the history is exported as CSV with the view\'s filters, then every matching row is streamed with a download name', async () => {
+    const headers = await bearer(alice, 'ledger:read');
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const view = (await app.inject({ method: 'GET', url: `/api/history?direction=out&limit=100&from=${encodeURIComponent(from)}`, headers })).json();
+
+    const response = await app.inject({ method: 'GET', url: `/api/history.csv?direction=out&from=${encodeURIComponent(from)}`, headers });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(response.headers['content-disposition']).toMatch(/^attachment; filename="flotilla-history-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv"$/);
+    const lines = response.body.split('\r\n').filter(Boolean);
+    expect(lines[0]).toBe('date,id,kind,direction,amount_minor,currency,counterparty_email,counterparty_name,note,balance_after_minor');
+    expect(lines.slice(1).map((line) => line.split(',')[1])).toEqual(view.items.map((item: { id: string }) => item.id));
+    expect(lines).toHaveLength(6);
+  });
+
+  it('when a transfer note is a formula with quotes and commas, then its CSV cell is quoted and guarded', async () => {
+    const carol = await createFundedUser(pool, 1_000, 'carol');
+    const dave = await createFundedUser(pool, 0, 'dave');
+    await postTransfer(await bearer(carol), { recipientEmail: dave.email, amount: 7, note: '=HYPERLINK("http://x", "y")' });
+
+    const response = await app.inject({ method: 'GET', url: '/api/history.csv', headers: await bearer(dave, 'ledger:read') });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain(`,"'=HYPERLINK(""http://x"", ""y"")",7\r\n`);
+  });
+
+  it.each([
+    ['an unknown parameter', 'cursor=AAAA'],
+    ['a non-date to', 'to=tomorrow'],
+    ['an unknown direction', 'direction=up'],
+  ])('when the CSV query has %s, then 400 VALIDATION_FAILED', async (_case, query) => {
+    const response = await app.inject({ method: 'GET', url: `/api/history.csv?${query}`, headers: await bearer(alice, 'ledger:read') });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('when the CSV is asked for without a token, then 401', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/history.csv' });
+
+    expect(response.statusCode).toBe(401);
+  });
+
   it.each(['-1', 'abc', '99999999999999999999', '1.5', '1e3'])('when after is %p, then 400', async (after) => {
     const response = await app.inject({ method: 'GET', url: `/api/activity?after=${after}`, headers: await bearer(alice, 'ledger:read') });
 
@@ -425,7 +469,7 @@ describe('OpenAPI and security headers', () => {
     const doc = response.json();
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/account', '/api/transfers', '/api/deposits', '/api/history', '/api/activity', '/api/activity/stream']),
+      expect.arrayContaining(['/api/account', '/api/transfers', '/api/deposits', '/api/history', '/api/history.csv', '/api/activity', '/api/activity/stream']),
     );
     expect(doc.paths['/api/transfers'].post.responses).toHaveProperty('409');
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['UserSummary', 'HistoryEntry']));

@@ -1,4 +1,5 @@
-import { COMMON_PASSWORDS } from './common-passwords';
+import { dictionary } from '@zxcvbn-ts/language-common';
+import { buildCommonPasswordSet, COMMON_PASSWORDS } from './common-passwords';
 import { createPasswordPolicy, DEFAULT_PASSWORD_POLICY } from './password-policy';
 
 const policy = createPasswordPolicy(DEFAULT_PASSWORD_POLICY);
@@ -9,6 +10,21 @@ describe('password policy', () => {
     for (const p of ['password', '123456', 'qwerty', 'passwordpassword', 'iloveyouiloveyou', 'correcthorsebatterystaple']) {
       expect(COMMON_PASSWORDS.has(p)).toBe(true);
     }
+  });
+
+  it('when the list is built, then it holds every entry of the zxcvbn-ts common passwords and their folded forms', () => {
+    const source = dictionary['passwords-common'];
+    expect(source.length).toBeGreaterThan(40_000);
+    expect(source.every((p) => COMMON_PASSWORDS.has(p.toLowerCase()))).toBe(true);
+    expect(buildCommonPasswordSet([' Correct Horse-Battery_Staple ', ''])).toEqual(
+      new Set(['correct horse-battery_staple', 'correcthorsebatterystaple']),
+    );
+  });
+
+  it('when a password from deep in the source list is given at length, then it is refused', () => {
+    const deep = dictionary['passwords-common'].filter((p) => [...p].length >= 15).at(-1) ?? '';
+    expect(deep).not.toBe('');
+    expect(policy.check(deep)[0]?.message).toMatch(/too common/);
   });
 
   it('when a password is 14 characters, then it is too short', () => {

@@ -1,5 +1,5 @@
 import type { FieldProblem } from '../errors';
-import { COMMON_PASSWORDS } from './common-passwords';
+import { COMMON_PASSWORDS, foldPassword as fold } from './common-passwords';
 
 /**
  * NIST SP 800-63B §3.1.1.2 / ASVS 5.0 V6.2: length, not composition. Lengths are
@@ -53,10 +53,6 @@ export function createPasswordPolicy(options: PasswordPolicyOptions, commonPassw
       return [];
     },
   };
-}
-
-function fold(value: string): string {
-  return value.toLowerCase().replace(/[\s_\-.]+/gu, '');
 }
 
 function isCommon(password: string, list: ReadonlySet<string>): boolean {

@@ -1,6 +1,7 @@
 import { DEFAULT_CURRENCY } from '@flotilla/contracts';
 import { useAccount } from '../../features/account/api/account';
 import { BalanceCard } from '../../features/account/components/balance-card';
+import { BalanceChart } from '../../features/account/components/balance-chart';
 import { LiveActivity } from '../../features/activity/components/live-activity';
 import { DepositForm } from '../../features/deposits/components/deposit-form';
 import { HistorySection } from '../../features/history/components/history-section';
@@ -12,6 +13,7 @@ export default function Dashboard() {
   return (
     <div className="dashboard">
       <BalanceCard />
+      <BalanceChart />
       <TransferForm currency={currency} />
       <DepositForm currency={currency} />
       <LiveActivity />

@@ -53,6 +53,9 @@ describe('HistorySection', () => {
     expect(last.get('direction')).toBe('out');
     expect(last.get('from')).toBe(new Date('2026-11-01T00:00:00').toISOString());
     expect(last.get('to')).toBe(new Date('2026-11-27T23:59:59.999').toISOString());
+    const csv = new URL(screen.getByRole('link', { name: 'Download CSV (these filters)' }).getAttribute('href') ?? '');
+    expect(csv.pathname).toBe('/api/history.csv');
+    expect(Object.fromEntries(csv.searchParams)).toEqual({ direction: 'out', from: last.get('from'), to: last.get('to') });
   });
 
   it('when "From" is after "To", then the problem is explained and no request is made for it', async () => {

@@ -1,6 +1,8 @@
 import type { Direction } from '@flotilla/contracts';
 import { useId, useState } from 'react';
 import { Button } from '../../../components/ui/button';
+import { paths } from '../../../config/constants';
+import { apiUrl } from '../../../lib/api-client';
 import { EmptyState, ErrorState, Loading } from '../../../components/ui/states';
 import { useHistory, type HistoryFilters } from '../api/history';
 import { HistoryEntryRow } from './history-entry-row';
@@ -75,6 +77,14 @@ export function HistorySection() {
           />
         </div>
       </fieldset>
+      {filters ? (
+        <p className="history-export">
+          {/* The same filters, the whole period, as a file the API streams (GET /api/history.csv). */}
+          <a href={apiUrl(paths.historyCsv, { ...filters })} download>
+            Download CSV{filtered ? ' (these filters)' : ''}
+          </a>
+        </p>
+      ) : null}
       {filterError ? (
         <p id={`${id}-filter-error`} className="field-error" role="alert">
           {filterError}
