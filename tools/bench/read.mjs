@@ -34,8 +34,8 @@ export default async function read() {
     ...extra,
   });
 
-  // Warm-up: JIT, pools, caches.
-  for (const t of targets) await load(specFor(t, { duration: SHORT ? 1 : 3 }));
+  // Warm-up: JIT, pools, caches (not in short mode, which only shows the bench works).
+  if (!SHORT) for (const t of targets) await load(specFor(t, { duration: 3 }));
   const max = await interleave(targets, (t) => specFor(t));
   for (const t of targets) assertClean(t.name, max.get(t.name));
   const maxRps = (t) => median(max.get(t.name).map((r) => r.rps));
