@@ -38,12 +38,16 @@ export class CookieJar {
         const [rawKey, ...rest] = attribute.split('=');
         const key = rawKey.trim().toLowerCase();
         const attributeValue = rest.join('=').trim();
-        if (key === 'path' && attributeValue.startsWith('/')) path = attributeValue;
-        else if (key === 'max-age') expires = Date.now() + Number(attributeValue) * 1000;
-        else if (key === 'expires' && expires === undefined) expires = Date.parse(attributeValue);
+        if (key === 'path' && attributeValue.startsWith('/'))
+          path = attributeValue;
+        else if (key === 'max-age')
+          expires = Date.now() + Number(attributeValue) * 1000;
+        else if (key === 'expires' && expires === undefined)
+          expires = Date.parse(attributeValue);
       }
       const id = `${name}\n${path}`;
-      if (expires !== undefined && !(expires > Date.now())) this.#cookies.delete(id);
+      if (expires !== undefined && !(expires > Date.now()))
+        this.#cookies.delete(id);
       else this.#cookies.set(id, { name, value, path });
     }
   }
@@ -58,7 +62,8 @@ export class CookieJar {
   }
 
   get(name) {
-    return [...this.#cookies.values()].find((cookie) => cookie.name === name)?.value;
+    return [...this.#cookies.values()].find((cookie) => cookie.name === name)
+      ?.value;
   }
 }
 
@@ -67,7 +72,11 @@ export class CookieJar {
  * { status, headers, text, start, end } or { error, start, end } for a
  * connection error or timeout (what a client sees as "no answer").
  */
-export async function send(jar, url, { method = 'GET', headers = {}, body, timeoutMs = 10_000 } = {}) {
+export async function send(
+  jar,
+  url,
+  { method = 'GET', headers = {}, body, timeoutMs = 10_000 } = {},
+) {
   const start = Date.now();
   try {
     const cookie = jar.header(url);
@@ -80,7 +89,13 @@ export async function send(jar, url, { method = 'GET', headers = {}, body, timeo
     });
     jar.store(url, response);
     const text = await response.text();
-    return { status: response.status, headers: response.headers, text, start, end: Date.now() };
+    return {
+      status: response.status,
+      headers: response.headers,
+      text,
+      start,
+      end: Date.now(),
+    };
   } catch (error) {
     const cause = error?.cause?.code ?? error?.name ?? 'ERROR';
     return { error: String(cause), start, end: Date.now() };
@@ -88,7 +103,20 @@ export async function send(jar, url, { method = 'GET', headers = {}, body, timeo
 }
 
 const decodeEntities = (s) =>
-  s.replace(/&(amp|quot|lt|gt|#39|#96|#x2F|#47);/g, (_, e) => ({ amp: '&', quot: '"', lt: '<', gt: '>', '#39': "'", '#96': '`', '#x2F': '/', '#47': '/' })[e]);
+  s.replace(
+    /&(amp|quot|lt|gt|#39|#96|#x2F|#47);/g,
+    (_, e) =>
+      ({
+        amp: '&',
+        quot: '"',
+        lt: '<',
+        gt: '>',
+        '#39': "'",
+        '#96': '`',
+        '#x2F': '/',
+        '#47': '/',
+      })[e],
+  );
 
 /** The hidden and filled inputs of the first form on an HTML page. */
 export function formFields(html) {
@@ -106,22 +134,38 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 /** A request that waits out the gateway's rate limits (429) and brief unavailability, within a bound. */
 async function sendPatiently(jar, url, options, label) {
-  for (let attempt = 0; attempt < 12; attempt += 1) {
+  for (let attempt = 0; attempt < 30; attempt += 1) {
     const answer = await send(jar, url, options);
-    if (answer.status !== 429 && answer.status !== 502 && answer.status !== 503 && answer.status !== 504 && !answer.error) return answer;
+    if (
+      answer.status !== 429 &&
+      answer.status !== 502 &&
+      answer.status !== 503 &&
+      answer.status !== 504 &&
+      !answer.error
+    )
+      return answer;
     const retryAfter = Number(answer.headers?.get('retry-after'));
-    await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : 2000);
+    await sleep(
+      Number.isFinite(retryAfter) && retryAfter > 0
+        ? Math.min(retryAfter, 10) * 1000
+        : 2000,
+    );
   }
-  throw new Error(`${label}: no answer but 429/5xx after 12 attempts`);
+  throw new Error(`${label}: no answer but 429/5xx after 30 attempts`);
 }
 
 /** GETs and follows redirects while they stay on the API or auth service; returns the last answer and its URL. */
 async function follow(jar, url, options, label) {
   let current = url;
   let answer = await sendPatiently(jar, current, options, label);
-  for (let hops = 0; hops < 10 && answer.status >= 300 && answer.status < 400; hops += 1) {
+  for (
+    let hops = 0;
+    hops < 10 && answer.status >= 300 && answer.status < 400;
+    hops += 1
+  ) {
     const next = new URL(answer.headers.get('location'), current);
-    if (!/^\/(api|auth)\//.test(next.pathname)) return { answer, url: next.toString() };
+    if (!/^\/(api|auth)\//.test(next.pathname))
+      return { answer, url: next.toString() };
     current = next.toString();
     answer = await sendPatiently(jar, current, {}, label);
   }
@@ -131,14 +175,33 @@ async function follow(jar, url, options, label) {
 /** The auth service's sign-up form, as a person fills it in. */
 export async function register(base, person) {
   const jar = new CookieJar();
-  const page = await sendPatiently(jar, `${base}/auth/register`, {}, 'register page');
-  if (page.status !== 200) throw new Error(`register page answered ${page.status}`);
+  const page = await sendPatiently(
+    jar,
+    `${base}/auth/register`,
+    {},
+    'register page',
+  );
+  if (page.status !== 200)
+    throw new Error(`register page answered ${page.status}`);
   const fields = formFields(page.text);
-  const body = new URLSearchParams({ _csrf: fields._csrf ?? '', email: person.email, displayName: person.displayName, password: person.password });
-  const answer = await sendPatiently(jar, `${base}/auth/register`, { method: 'POST', headers: FORM, body: body.toString() }, 'register');
+  const body = new URLSearchParams({
+    _csrf: fields._csrf ?? '',
+    email: person.email,
+    displayName: person.displayName,
+    password: person.password,
+  });
+  const answer = await sendPatiently(
+    jar,
+    `${base}/auth/register`,
+    { method: 'POST', headers: FORM, body: body.toString() },
+    'register',
+  );
   if (answer.status !== 303) {
-    const message = /role="alert"[^>]*>([^<]*)/.exec(answer.text ?? '')?.[1] ?? '';
-    throw new Error(`registering ${person.email} answered ${answer.status} ${message}`.trim());
+    const message =
+      /role="alert"[^>]*>([^<]*)/.exec(answer.text ?? '')?.[1] ?? '';
+    throw new Error(
+      `registering ${person.email} answered ${answer.status} ${message}`.trim(),
+    );
   }
 }
 
@@ -149,13 +212,30 @@ export async function register(base, person) {
  */
 export async function signIn(base, person) {
   const jar = new CookieJar();
-  const { answer: loginPage } = await follow(jar, `${base}/api/auth/login`, {}, 'sign-in start');
-  if (loginPage.status !== 200 || !/name="_csrf"/.test(loginPage.text)) throw new Error(`sign-in page answered ${loginPage.status}`);
+  const { answer: loginPage } = await follow(
+    jar,
+    `${base}/api/auth/login`,
+    {},
+    'sign-in start',
+  );
+  if (loginPage.status !== 200 || !/name="_csrf"/.test(loginPage.text))
+    throw new Error(`sign-in page answered ${loginPage.status}`);
   const fields = formFields(loginPage.text);
-  const body = new URLSearchParams({ ...fields, email: person.email, password: person.password });
-  const { answer, url } = await follow(jar, `${base}/auth/login`, { method: 'POST', headers: FORM, body: body.toString() }, 'sign-in');
+  const body = new URLSearchParams({
+    ...fields,
+    email: person.email,
+    password: person.password,
+  });
+  const { answer, url } = await follow(
+    jar,
+    `${base}/auth/login`,
+    { method: 'POST', headers: FORM, body: body.toString() },
+    'sign-in',
+  );
   if (!jar.get('flotilla_session') || !jar.get('csrf_token')) {
-    throw new Error(`signing in ${person.email} ended at ${url} (${answer.status}) without a session`);
+    throw new Error(
+      `signing in ${person.email} ended at ${url} (${answer.status}) without a session`,
+    );
   }
   return jar;
 }

@@ -18,10 +18,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { evaluate } from './checks.mjs';
-import { apiAnswering, brokerAccepting, containerIds, docker, latestSequence, postgresAccepting, psql, queues, waitFor } from './faults.mjs';
+import {
+  apiAnswering,
+  brokerAccepting,
+  containerIds,
+  docker,
+  latestSequence,
+  postgresAccepting,
+  psql,
+  queues,
+  waitFor,
+} from './faults.mjs';
 
-const BASE = (process.env.CHAOS_BASE_URL ?? process.env.PUBLIC_URL ?? 'http://localhost:8080').replace(/\/$/, '');
-const FAULTS = (process.env.CHAOS_FAULTS ?? 'broker api broker postgres broker').split(/[\s,]+/).filter(Boolean);
+const BASE = (
+  process.env.CHAOS_BASE_URL ??
+  process.env.PUBLIC_URL ??
+  'http://localhost:8080'
+).replace(/\/$/, '');
+const FAULTS = (process.env.CHAOS_FAULTS ?? 'broker api broker postgres broker')
+  .split(/[\s,]+/)
+  .filter(Boolean);
 const DOWN_MS = Number(process.env.CHAOS_DOWN_MS ?? 3000);
 const OBSERVE_MS = Number(process.env.CHAOS_OBSERVE_MS ?? 8000);
 const WARMUP_MS = Number(process.env.CHAOS_WARMUP_MS ?? 6000);
@@ -39,33 +55,56 @@ const STRICT = process.env.CHAOS_STRICT !== '0';
 
 const started = Date.now();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const stamp = () => `${String(((Date.now() - started) / 1000).toFixed(1)).padStart(6)}s`;
+const stamp = () =>
+  `${String(((Date.now() - started) / 1000).toFixed(1)).padStart(6)}s`;
 const log = (line) => console.log(`[chaos] ${stamp()} ${line}`);
 
 const dir = mkdtempSync(join(tmpdir(), 'flotilla-chaos-'));
 const run = randomBytes(4).toString('hex');
 const load = fork(new URL('./load.mjs', import.meta.url), [], {
-  env: { ...process.env, CHAOS_BASE_URL: BASE, CHAOS_RUN_ID: run, CHAOS_RECORD: join(dir, 'record.json') },
+  env: {
+    ...process.env,
+    CHAOS_BASE_URL: BASE,
+    CHAOS_RUN_ID: run,
+    CHAOS_RECORD: join(dir, 'record.json'),
+  },
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
 const waiting = new Map();
 load.on('message', (message) => {
   if (message.type === 'error') {
-    console.log(`[chaos] the load client failed: ${message.message}`);
+    console.log(`[chaos] FAILED: the load client failed: ${message.message}`);
+    console.log('chaos-checks: 0 passed, 1 failed');
     finish(1);
   }
   waiting.get(message.type)?.(message);
 });
 load.on('exit', (code) => {
   if (code && !finishing) {
-    console.log(`[chaos] the load client exited with ${code}`);
+    console.log(`[chaos] FAILED: the load client exited with ${code}`);
+    console.log('chaos-checks: 0 passed, 1 failed');
     finish(1);
   }
 });
 const reply = (type, timeoutMs) =>
   new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the load client did not answer ${type} within ${timeoutMs / 1000} s`)), timeoutMs);
-    waiting.set(type, (message) => (clearTimeout(timer), waiting.delete(type), resolve(message)));
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `the load client did not answer ${type} within ${timeoutMs / 1000} s`,
+          ),
+        ),
+      timeoutMs,
+    );
+    waiting.set(
+      type,
+      (message) => (
+        clearTimeout(timer),
+        waiting.delete(type),
+        resolve(message)
+      ),
+    );
   });
 const ask = (type, answer, timeoutMs) => {
   const pending = reply(answer, timeoutMs);
@@ -80,14 +119,18 @@ function finish(code) {
   if (finishing) return;
   finishing = true;
   // Never leave this project's stack broken behind: start whatever is still down.
-  Promise.all([...killed].map((id) => docker('start', id).catch(() => undefined))).finally(() => {
+  Promise.all(
+    [...killed].map((id) => docker('start', id).catch(() => undefined)),
+  ).finally(() => {
     load.kill();
     rmSync(dir, { recursive: true, force: true });
     process.exit(code);
   });
 }
 setTimeout(() => {
-  console.log(`[chaos] FAILED: the run did not finish within ${DEADLINE_MS / 1000} s`);
+  console.log(
+    `[chaos] FAILED: the run did not finish within ${DEADLINE_MS / 1000} s`,
+  );
   console.log('chaos-checks: 0 passed, 1 failed');
   finish(1);
 }, DEADLINE_MS).unref();
@@ -101,7 +144,10 @@ const faults = [];
 const SERVICES_THAT_STAY_UP = ['api', 'auth', 'gateway'];
 async function restartCounts() {
   const counts = {};
-  for (const service of SERVICES_THAT_STAY_UP) counts[service] = Number(await docker('inspect', '-f', '{{.RestartCount}}', ids[service]));
+  for (const service of SERVICES_THAT_STAY_UP)
+    counts[service] = Number(
+      await docker('inspect', '-f', '{{.RestartCount}}', ids[service]),
+    );
   return counts;
 }
 
@@ -116,9 +162,13 @@ async function brokerKill(n) {
   fault.startedAt = Date.now();
   await docker('start', ids.rabbitmq);
   killed.delete(ids.rabbitmq);
-  fault.acceptingAt = await waitFor(() => brokerAccepting(ids.rabbitmq), { timeoutMs: 120_000 });
+  fault.acceptingAt = await waitFor(() => brokerAccepting(ids.rabbitmq), {
+    timeoutMs: 120_000,
+  });
   fault.snapshotAccepting = await latestSequence(ids.postgres);
-  log(`${fault.name}: started; accepting AMQP connections ${fault.acceptingAt ? `after ${((fault.acceptingAt - fault.startedAt) / 1000).toFixed(1)} s` : 'never (120 s)'}`);
+  log(
+    `${fault.name}: started; accepting AMQP connections ${fault.acceptingAt ? `after ${((fault.acceptingAt - fault.startedAt) / 1000).toFixed(1)} s` : 'never (120 s)'}`,
+  );
   return fault;
 }
 
@@ -133,9 +183,14 @@ async function postgresKill(n) {
   fault.startedAt = Date.now();
   await docker('start', ids.postgres);
   killed.delete(ids.postgres);
-  fault.acceptingAt = await waitFor(() => postgresAccepting(ids.postgres), { timeoutMs: 120_000, everyMs: 100 });
+  fault.acceptingAt = await waitFor(() => postgresAccepting(ids.postgres), {
+    timeoutMs: 120_000,
+    everyMs: 100,
+  });
   fault.snapshotAccepting = await latestSequence(ids.postgres);
-  log(`${fault.name}: started; accepting connections ${fault.acceptingAt ? `after ${((fault.acceptingAt - fault.startedAt) / 1000).toFixed(1)} s` : 'never (120 s)'}`);
+  log(
+    `${fault.name}: started; accepting connections ${fault.acceptingAt ? `after ${((fault.acceptingAt - fault.startedAt) / 1000).toFixed(1)} s` : 'never (120 s)'}`,
+  );
   return fault;
 }
 
@@ -146,9 +201,14 @@ async function apiRestart(n) {
   // SIGTERM and its grace period (stop_grace_period: 20s), then a fresh start.
   await docker('restart', '-t', '20', ids.api);
   fault.startedAt = Date.now();
-  fault.acceptingAt = await waitFor(() => apiAnswering(BASE), { timeoutMs: 120_000, everyMs: 100 });
+  fault.acceptingAt = await waitFor(() => apiAnswering(BASE), {
+    timeoutMs: 120_000,
+    everyMs: 100,
+  });
   fault.snapshotAccepting = await latestSequence(ids.postgres);
-  log(`${fault.name}: stopped and started in ${((fault.startedAt - fault.injectedAt) / 1000).toFixed(1)} s; answering ${fault.acceptingAt ? `after ${((fault.acceptingAt - fault.startedAt) / 1000).toFixed(1)} s` : 'never (120 s)'}`);
+  log(
+    `${fault.name}: stopped and started in ${((fault.startedAt - fault.injectedAt) / 1000).toFixed(1)} s; answering ${fault.acceptingAt ? `after ${((fault.acceptingAt - fault.startedAt) / 1000).toFixed(1)} s` : 'never (120 s)'}`,
+  );
   return fault;
 }
 
@@ -157,20 +217,31 @@ async function main() {
   const restartsBefore = await restartCounts();
   log(`load client against ${BASE}, run ${run}; faults: ${FAULTS.join(', ')}`);
   const ready = await reply('ready', 120_000);
-  log(`${ready.users.length} people signed in, streams open, deposits made; transfers start`);
+  log(
+    `${ready.users.length} people signed in, streams open, deposits made; transfers start`,
+  );
   load.send({ type: 'go' });
   await sleep(WARMUP_MS);
   const count = {};
   for (const kind of FAULTS) {
     count[kind] = (count[kind] ?? 0) + 1;
-    const inject = { broker: brokerKill, postgres: postgresKill, api: apiRestart }[kind];
-    if (!inject) throw new Error(`unknown fault ${kind} (CHAOS_FAULTS: broker, postgres, api)`);
+    const inject = {
+      broker: brokerKill,
+      postgres: postgresKill,
+      api: apiRestart,
+    }[kind];
+    if (!inject)
+      throw new Error(
+        `unknown fault ${kind} (CHAOS_FAULTS: broker, postgres, api)`,
+      );
     faults.push(await inject(count[kind]));
     await sleep(OBSERVE_MS);
   }
   log('faults done; stopping the transfers');
   const stopped = await ask('stop', 'stopped', 60_000);
-  log(`${stopped.keys} idempotency keys sent; resending any left without an answer`);
+  log(
+    `${stopped.keys} idempotency keys sent; resending any left without an answer`,
+  );
   const resolved = await ask('resolve', 'resolved', 60_000);
   if (resolved.resent) log(`${resolved.resent} keys sent again`);
 
@@ -179,13 +250,36 @@ async function main() {
   const inList = users.map((u) => `'${u}'`).join(',');
   const drainBy = Date.now() + 45_000;
   for (;;) {
-    const [[ledgerUnsent]] = await psql(ids.postgres, 'ledger', 'SELECT count(*) FROM outbox_event WHERE sent_at IS NULL');
-    const [[authUnsent]] = await psql(ids.postgres, 'auth', 'SELECT count(*) FROM outbox_event WHERE sent_at IS NULL');
-    const rows = new Map((await psql(ids.postgres, 'ledger', `SELECT user_id, count(*) FROM activity WHERE user_id IN (${inList}) GROUP BY user_id`)).map(([u, n]) => [u, Number(n)]));
+    const [[ledgerUnsent]] = await psql(
+      ids.postgres,
+      'ledger',
+      'SELECT count(*) FROM outbox_event WHERE sent_at IS NULL',
+    );
+    const [[authUnsent]] = await psql(
+      ids.postgres,
+      'auth',
+      'SELECT count(*) FROM outbox_event WHERE sent_at IS NULL',
+    );
+    const rows = new Map(
+      (
+        await psql(
+          ids.postgres,
+          'ledger',
+          `SELECT user_id, count(*) FROM activity WHERE user_id IN (${inList}) GROUP BY user_id`,
+        )
+      ).map(([u, n]) => [u, Number(n)]),
+    );
     const { received } = await ask('counts', 'counts', 10_000);
-    const behind = users.filter((u) => (received[u] ?? 0) < (rows.get(u) ?? 0)).length;
-    if ((ledgerUnsent === '0' && authUnsent === '0' && behind === 0) || Date.now() > drainBy) {
-      log(`settled: outbox unsent ledger ${ledgerUnsent}, auth ${authUnsent}; streams behind their rows: ${behind}`);
+    const behind = users.filter(
+      (u) => (received[u] ?? 0) < (rows.get(u) ?? 0),
+    ).length;
+    if (
+      (ledgerUnsent === '0' && authUnsent === '0' && behind === 0) ||
+      Date.now() > drainBy
+    ) {
+      log(
+        `settled: outbox unsent ledger ${ledgerUnsent}, auth ${authUnsent}; streams behind their rows: ${behind}`,
+      );
       break;
     }
     await sleep(1000);
@@ -194,27 +288,65 @@ async function main() {
   const record = JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8'));
 
   const accountIds = record.users.map((u) => `'${u.accountId}'`).join(',');
-  const one = async (database, sql) => (await psql(ids.postgres, database, sql))[0];
-  const [totalBalance, accounts] = await one('ledger', 'SELECT coalesce(sum(balance), 0), count(*) FROM accounts');
-  const [chaosBalance] = await one('ledger', `SELECT coalesce(sum(balance), 0) FROM accounts WHERE id IN (${accountIds})`);
-  const [chaosDeposits] = await one('ledger', `SELECT coalesce(sum(amount), 0) FROM deposits WHERE account_id IN (${accountIds})`);
-  const [entrySum] = await one('ledger', 'SELECT coalesce(sum(amount), 0) FROM ledger_entries');
-  const [unbalanced] = await one('ledger', 'SELECT count(*) FROM (SELECT movement_id FROM ledger_entries GROUP BY movement_id HAVING sum(amount) <> 0) m');
+  const one = async (database, sql) =>
+    (await psql(ids.postgres, database, sql))[0];
+  const [totalBalance, accounts] = await one(
+    'ledger',
+    'SELECT coalesce(sum(balance), 0), count(*) FROM accounts',
+  );
+  const [chaosBalance] = await one(
+    'ledger',
+    `SELECT coalesce(sum(balance), 0) FROM accounts WHERE id IN (${accountIds})`,
+  );
+  const [chaosDeposits] = await one(
+    'ledger',
+    `SELECT coalesce(sum(amount), 0) FROM deposits WHERE account_id IN (${accountIds})`,
+  );
+  const [entrySum] = await one(
+    'ledger',
+    'SELECT coalesce(sum(amount), 0) FROM ledger_entries',
+  );
+  const [unbalanced] = await one(
+    'ledger',
+    'SELECT count(*) FROM (SELECT movement_id FROM ledger_entries GROUP BY movement_id HAVING sum(amount) <> 0) m',
+  );
   const [mismatches] = await one(
     'ledger',
     'SELECT count(*) FROM accounts a LEFT JOIN (SELECT account_id, sum(amount) AS total FROM ledger_entries GROUP BY account_id) e ON e.account_id = a.id WHERE a.balance <> coalesce(e.total, 0)',
   );
   const transfersByNote = new Map(
-    (await psql(ids.postgres, 'ledger', `SELECT note, count(*), string_agg(id::text, ',') FROM transfers WHERE note LIKE 'chaos-${run}-%' GROUP BY note`)).map(([note, n, list]) => [
+    (
+      await psql(
+        ids.postgres,
+        'ledger',
+        `SELECT note, count(*), string_agg(id::text, ',') FROM transfers WHERE note LIKE 'chaos-${run}-%' GROUP BY note`,
+      )
+    ).map(([note, n, list]) => [
       note,
       { count: Number(n), ids: list.split(',') },
     ]),
   );
-  const depositIds = new Set((await psql(ids.postgres, 'ledger', `SELECT id FROM deposits WHERE account_id IN (${accountIds})`)).map(([id]) => id));
+  const depositIds = new Set(
+    (
+      await psql(
+        ids.postgres,
+        'ledger',
+        `SELECT id FROM deposits WHERE account_id IN (${accountIds})`,
+      )
+    ).map(([id]) => id),
+  );
   const activity = new Map(users.map((u) => [u, []]));
-  for (const [u, seq] of await psql(ids.postgres, 'ledger', `SELECT user_id, sequence FROM activity WHERE user_id IN (${inList}) ORDER BY sequence`)) activity.get(u).push(seq);
+  for (const [u, seq] of await psql(
+    ids.postgres,
+    'ledger',
+    `SELECT user_id, sequence FROM activity WHERE user_id IN (${inList}) ORDER BY sequence`,
+  ))
+    activity.get(u).push(seq);
   const outbox = async (database) => {
-    const [unsent, total] = await one(database, 'SELECT count(*) FILTER (WHERE sent_at IS NULL), count(*) FROM outbox_event');
+    const [unsent, total] = await one(
+      database,
+      'SELECT count(*) FILTER (WHERE sent_at IS NULL), count(*) FROM outbox_event',
+    );
     return { unsent: Number(unsent), total: Number(total) };
   };
   const db = {
@@ -230,7 +362,12 @@ async function main() {
     activity,
     outbox: { ledger: await outbox('ledger'), auth: await outbox('auth') },
     queues: await queues(ids.rabbitmq),
-    restarts: Object.fromEntries(Object.entries(await restartCounts()).map(([service, after]) => [service, after - restartsBefore[service]])),
+    restarts: Object.fromEntries(
+      Object.entries(await restartCounts()).map(([service, after]) => [
+        service,
+        after - restartsBefore[service],
+      ]),
+    ),
   };
 
   const { checks, figures } = evaluate(record, faults, db);
@@ -242,7 +379,9 @@ async function main() {
       passed += 1;
       console.log(`ok: ${c.label}`);
     } else if (!STRICT && KNOWN_FAILING[c.id]) {
-      console.log(`KNOWN-FAILING (CHAOS_STRICT=0, not counted): ${c.label} — ${KNOWN_FAILING[c.id]}`);
+      console.log(
+        `KNOWN-FAILING (CHAOS_STRICT=0, not counted): ${c.label} — ${KNOWN_FAILING[c.id]}`,
+      );
     } else {
       failed += 1;
       console.log(`FAILED: ${c.label}`);
@@ -250,7 +389,9 @@ async function main() {
   }
   console.log('');
   for (const line of figures) console.log(`figure: ${line}`);
-  console.log(`figure: run ${run}, ${record.users.length} people, ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
+  console.log(
+    `figure: run ${run}, ${record.users.length} people, ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
+  );
   console.log(`chaos-checks: ${passed} passed, ${failed} failed`);
   finish(failed ? 1 : 0);
 }

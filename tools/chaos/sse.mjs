@@ -8,7 +8,9 @@
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), {
+      once: true,
+    });
   });
 
 export class ActivityStream {
@@ -36,14 +38,23 @@ export class ActivityStream {
       // The first connection asks for everything after 0, so a row committed
       // before the stream was subscribed still has to arrive, exactly once.
       const url = `${this.base}/api/activity/stream${this.lastEventId ? '' : '?after=0'}`;
-      const headers = { accept: 'text/event-stream', 'cache-control': 'no-cache', cookie: this.jar.header(url) };
+      const headers = {
+        accept: 'text/event-stream',
+        'cache-control': 'no-cache',
+        cookie: this.jar.header(url),
+      };
       if (this.lastEventId) headers['last-event-id'] = this.lastEventId;
       const attempt = { at: Date.now() };
       this.connections.push(attempt);
       try {
         const response = await fetch(url, { headers, signal });
         attempt.status = response.status;
-        if (response.status === 200 && (response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+        if (
+          response.status === 200 &&
+          (response.headers.get('content-type') ?? '').startsWith(
+            'text/event-stream',
+          )
+        ) {
           await this.#read(response.body, this.connections.length);
           attempt.closedAt = Date.now();
         } else {
@@ -72,11 +83,18 @@ export class ActivityStream {
       let newline;
       while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
         const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
+        buffer = buffer.slice(
+          newline + (buffer.startsWith('\r\n', newline) ? 2 : 1),
+        );
         if (line === '') {
           // Dispatch (§9.2.6): the last event ID string is set even for an empty event.
           this.lastEventId = idBuffer;
-          if (data !== '') this.#dispatch(eventType || 'message', data.replace(/\n$/, ''), connection);
+          if (data !== '')
+            this.#dispatch(
+              eventType || 'message',
+              data.replace(/\n$/, ''),
+              connection,
+            );
           data = '';
           eventType = '';
           continue;
@@ -89,7 +107,8 @@ export class ActivityStream {
         if (field === 'data') data += `${value}\n`;
         else if (field === 'event') eventType = value;
         else if (field === 'id' && !value.includes('\0')) idBuffer = value;
-        else if (field === 'retry' && /^\d+$/.test(value)) this.#retryMs = Number(value);
+        else if (field === 'retry' && /^\d+$/.test(value))
+          this.#retryMs = Number(value);
       }
     }
   }
