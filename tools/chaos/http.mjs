@@ -132,10 +132,16 @@ export function formFields(html) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-/** A request that waits out the gateway's rate limits (429) and brief unavailability, within a bound. */
-async function sendPatiently(jar, url, options, label) {
+/**
+ * A request that waits out the gateway's rate limits (429) and brief
+ * unavailability (502/503/504: the request was not handled), within a bound.
+ * No answer at all is retried only when `again` allows: a lost answer to a
+ * one-time step (an authorization code, a sign-up) cannot be sent twice.
+ */
+async function sendPatiently(jar, url, options, label, { again = true } = {}) {
   for (let attempt = 0; attempt < 30; attempt += 1) {
-    const answer = await send(jar, url, options);
+    const answer = await send(jar, url, { timeoutMs: 30_000, ...options });
+    if (answer.error && !again) return answer;
     if (
       answer.status !== 429 &&
       answer.status !== 502 &&
@@ -167,7 +173,7 @@ async function follow(jar, url, options, label) {
     if (!/^\/(api|auth)\//.test(next.pathname))
       return { answer, url: next.toString() };
     current = next.toString();
-    answer = await sendPatiently(jar, current, {}, label);
+    answer = await sendPatiently(jar, current, {}, label, { again: false });
   }
   return { answer, url: current };
 }
@@ -195,7 +201,10 @@ export async function register(base, person) {
     `${base}/auth/register`,
     { method: 'POST', headers: FORM, body: body.toString() },
     'register',
+    { again: false },
   );
+  // No answer: the sign-up may have happened; signing in will tell.
+  if (answer.error) return;
   if (answer.status !== 303) {
     const message =
       /role="alert"[^>]*>([^<]*)/.exec(answer.text ?? '')?.[1] ?? '';
@@ -210,7 +219,7 @@ export async function register(base, person) {
  * sign-in form → POST → /authorize again → /api/auth/callback, which sets the
  * session and CSRF cookies. Returns the jar that now holds them.
  */
-export async function signIn(base, person) {
+async function signInOnce(base, person) {
   const jar = new CookieJar();
   const { answer: loginPage } = await follow(
     jar,
@@ -238,4 +247,19 @@ export async function signIn(base, person) {
     );
   }
   return jar;
+}
+
+/**
+ * Sign-in through the BFF, started again from the beginning (at most three
+ * times) when a step of the flow lost its answer on a busy machine.
+ */
+export async function signIn(base, person) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await signInOnce(base, person);
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      console.log(`[chaos-load] sign-in of ${person.email} again: ${error.message}`);
+    }
+  }
 }
