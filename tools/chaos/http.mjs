@@ -259,7 +259,9 @@ export async function signIn(base, person) {
       return await signInOnce(base, person);
     } catch (error) {
       if (attempt >= 3) throw error;
-      console.log(`[chaos-load] sign-in of ${person.email} again: ${error.message}`);
+      console.log(
+        `[chaos-load] sign-in of ${person.email} again: ${error.message}`,
+      );
     }
   }
 }

@@ -46,11 +46,21 @@ const DEADLINE_MS = Number(process.env.CHAOS_DEADLINE_MS ?? 285_000);
 
 /**
  * Checks that fail on main today only because the fix of issue 11 that makes
- * them pass has not landed yet. Empty: every check counts. With CHAOS_STRICT=0
+ * them pass has not landed yet (or, as now, has landed without this suite having
+ * seen it pass). Empty: every check counts. With CHAOS_STRICT=0
  * a failure of a check listed here is printed as KNOWN-FAILING and not counted;
  * strict (the default) counts everything.
  */
-const KNOWN_FAILING = {};
+const UNVERIFIED =
+  'failed in the last complete run against main before 86b8559 (live feed), 7de94d9 (503 on a database outage) and ' +
+  '4156fc3 (a lost pg connection no longer kills the process); those fixes are on main now, but this suite has not yet run against them';
+const KNOWN_FAILING = {
+  'activity-once': `199 of 954 rows never reached their stream; ${UNVERIFIED}`,
+  'only-502-503-504': `2 answers of 500 while PostgreSQL was down; ${UNVERIFIED}`,
+  'no-crash': `the PostgreSQL kill crashed the api ("Connection terminated unexpectedly", uncaught); ${UNVERIFIED}`,
+  'api-after-postgres': `the api crashed on the PostgreSQL kill, so it was not back within 5 s; ${UNVERIFIED}`,
+  'events-after-broker': `5.3 s, 77.5 s and 17.5 s, the later two behind the api crash; ${UNVERIFIED}`,
+};
 const STRICT = process.env.CHAOS_STRICT !== '0';
 
 const started = Date.now();
@@ -378,7 +388,9 @@ async function main() {
   for (const c of checks) {
     if (c.ok) {
       passed += 1;
-      console.log(`ok: ${c.label}${KNOWN_FAILING[c.id] ? ' (listed in KNOWN_FAILING: take it off the list)' : ''}`);
+      console.log(
+        `ok: ${c.label}${KNOWN_FAILING[c.id] ? ' (listed in KNOWN_FAILING: take it off the list)' : ''}`,
+      );
     } else if (!STRICT && KNOWN_FAILING[c.id]) {
       known += 1;
       console.log(
@@ -394,7 +406,8 @@ async function main() {
   console.log(
     `figure: run ${run}, ${record.users.length} people, ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
   );
-  if (known) console.log(`known-failing, not counted (CHAOS_STRICT=0): ${known}`);
+  if (known)
+    console.log(`known-failing, not counted (CHAOS_STRICT=0): ${known}`);
   console.log(`chaos-checks: ${passed} passed, ${failed} failed`);
   finish(failed ? 1 : 0);
 }
