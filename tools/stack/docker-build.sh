@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds one app's image(s) with the classic builder; the `docker-build` Nx
 # target of api, auth and web runs it (`npx nx run-many -t docker-build`).
-#   bash tools/stack/docker-build.sh api|auth|web
+#   bash tools/stack/docker-build.sh api|auth|web|mailcatcher
 # Tags flotilla/<app>:$FLOTILLA_TAG (default dev), and for api and auth also
 # flotilla/<app>-migrate:$FLOTILLA_TAG (the migrate/seed job image). Base
 # images come from NODE_IMAGE / NGINX_IMAGE (offline stand-ins in CI). Writes
@@ -9,10 +9,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-app=${1:?usage: docker-build.sh api|auth|web}
+app=${1:?usage: docker-build.sh api|auth|web|mailcatcher}
+dockerfile=apps/$app/Dockerfile
 case $app in
   api | auth) targets=(runtime migrate) ;;
   web) targets=(runtime) ;;
+  # MailDev for dev and CI (docker/mailcatcher): not an app, same flow.
+  mailcatcher) targets=(runtime) dockerfile=docker/mailcatcher/Dockerfile ;;
   *) echo "docker-build: unknown app '$app'" >&2; exit 64 ;;
 esac
 tag=${FLOTILLA_TAG:-dev}
@@ -32,7 +35,7 @@ if [ -n "$ca" ] && [ -r "$ca" ] && ! cmp -s "$ca" docker/build-ca/extra-ca.crt; 
   cp "$ca" docker/build-ca/extra-ca.crt
 fi
 
-version=$(node -p "require('./apps/$app/package.json').version" 2>/dev/null || echo 0.0.0)
+version=$(node -p "require('./$(dirname "$dockerfile")/package.json').version" 2>/dev/null || echo 0.0.0)
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain -- "apps/$app" libs 2>/dev/null)" ]; then revision="$revision-dirty"; fi
 # Credentials in a remote URL (https://user:token@host/...) must not end up in a label.
@@ -52,7 +55,7 @@ for target in "${targets[@]}"; do
   # The classic builder: CI has no buildx (../shared/offline-images/README.md).
   # Its per-layer noise is filtered out; every step and RUN output stays.
   set +e
-  DOCKER_BUILDKIT=0 docker build --file "apps/$app/Dockerfile" --target "$target" --tag "$image" "${args[@]}" . 2>&1 |
+  DOCKER_BUILDKIT=0 docker build --file "$dockerfile" --target "$target" --tag "$image" "${args[@]}" . 2>&1 |
     grep --line-buffered -v -E '^( ---> |Removing intermediate container|DEPRECATED:|            (BuildKit|environment-variable))'
   status=${PIPESTATUS[0]}
   set -e

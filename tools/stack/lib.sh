@@ -74,16 +74,16 @@ compose() {
 
 # The images the Nx target builds; a replayed Nx cache entry does not prove the
 # image is still in the engine, so a missing one forces a real build.
-STACK_IMAGES=(flotilla/api flotilla/api-migrate flotilla/auth flotilla/auth-migrate flotilla/web)
+STACK_IMAGES=(flotilla/api flotilla/api-migrate flotilla/auth flotilla/auth-migrate flotilla/web flotilla/mailcatcher)
 stack_build_images() {
   local tag=${FLOTILLA_TAG:-dev} missing=() image
-  npx nx run-many -t docker-build -p api auth web --outputStyle=static || return 1
+  npx nx run-many -t docker-build -p api auth web mailcatcher --outputStyle=static || return 1
   for image in "${STACK_IMAGES[@]}"; do
     docker image inspect "$image:$tag" >/dev/null 2>&1 || missing+=("$image:$tag")
   done
   if [ "${#missing[@]}" -gt 0 ]; then
     stack_log "not in the engine despite the Nx cache: ${missing[*]}; rebuilding"
-    npx nx run-many -t docker-build -p api auth web --outputStyle=static --skip-nx-cache || return 1
+    npx nx run-many -t docker-build -p api auth web mailcatcher --outputStyle=static --skip-nx-cache || return 1
   fi
 }
 
@@ -97,7 +97,29 @@ stack_up() {
     stack_report
     return 1
   fi
+  # Not a stack-ready dependency (prod has none, see docker-compose.yml).
+  if ! stack_wait_healthy mailcatcher 60; then
+    stack_log "the mail catcher did not become healthy"
+    stack_report
+    return 1
+  fi
   echo $((SECONDS - start))
+}
+
+# stack_wait_healthy SERVICE SECONDS: every container of SERVICE healthy in time.
+stack_wait_healthy() {
+  local service=$1 deadline=$((SECONDS + $2)) id ok
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    ok=1
+    for id in $(compose ps -q "$service" 2>/dev/null) none; do
+      [ "$id" = none ] && break
+      [ "$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$id")" = healthy ] || ok=0
+    done
+    [ -n "$(compose ps -q "$service" 2>/dev/null)" ] || ok=0
+    [ "$ok" = 1 ] && return 0
+    sleep 1
+  done
+  return 1
 }
 
 stack_report() {

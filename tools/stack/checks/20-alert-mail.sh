@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Alerts reach a person (issue 14, finding 10): stops the api, waits for
+# Prometheus's ServiceHasNoTargets alert to fire, and reads Alertmanager's
+# email from the mail catcher's REST API (MailDev, GET /api/email); then starts
+# the api again and reads the "resolved" mail. The stack must run with the CI
+# alerting timings (tools/stack/fast-alerting.sh, set up by e2e.sh): with the
+# production ones the alert fires after 2 minutes and more.
+# Run by tools/stack/e2e.sh (tools/stack/checks/), which sets STACK_COMPOSE.
+# Prints "alert-mail-checks: N passed, N failed".
+set -uo pipefail
+: "${STACK_COMPOSE:?run me from tools/stack/e2e.sh (tools/stack/checks/), which sets STACK_COMPOSE}"
+FIRE_TIMEOUT=${ALERT_MAIL_FIRE_TIMEOUT:-120}
+RESOLVE_TIMEOUT=${ALERT_MAIL_RESOLVE_TIMEOUT:-120}
+passed=0
+failed=0
+ok() { echo "ok    $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL  $1"; failed=$((failed + 1)); }
+finish() {
+  echo "alert-mail-checks: $passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+  exit
+}
+
+# The catcher's API as published for tests (127.0.0.1:${MAILCATCHER_PORT:-1080}).
+published=$($STACK_COMPOSE port mailcatcher 1080 2>/dev/null | tail -n 1)
+if [ -z "$published" ]; then
+  fail "the mail catcher publishes its API"
+  finish
+fi
+api="http://$published/api"
+if curl -fsS --max-time 5 "$api/healthz" | grep -qx true; then
+  ok "mail catcher API answers on $published"
+else
+  fail "mail catcher API answers on $published"
+  finish
+fi
+
+# mails STATUS: the number of alert mails with that status (FIRING/RESOLVED)
+# for ServiceHasNoTargets on the api, addressed to the on-call address.
+mails() {
+  # shellcheck disable=SC2016 # JavaScript, not shell
+  curl -fsS --max-time 5 "$api/email" 2>/dev/null | STATUS=$1 node -e '
+    let body = "";
+    process.stdin.on("data", (c) => (body += c)).on("end", () => {
+      const all = JSON.parse(body || "[]");
+      const hits = all.filter((m) =>
+        m.subject?.startsWith(`[${process.env.STATUS}] ServiceHasNoTargets api`) &&
+        (m.to ?? []).concat(m.envelope?.to ?? []).some((t) => t.address === "oncall@flotilla.invalid") &&
+        /ServiceHasNoTargets/.test(m.html ?? m.text ?? ""));
+      console.log(hits.length);
+    });' 2>/dev/null || echo 0
+}
+alerts() {
+  $STACK_COMPOSE exec -T alertmanager wget -qO- http://127.0.0.1:9093/api/v2/alerts 2>/dev/null | head -c 2000
+  echo
+}
+
+firing_before=$(mails FIRING)
+resolved_before=$(mails RESOLVED)
+start=$SECONDS
+if $STACK_COMPOSE stop api >/dev/null 2>&1; then
+  ok "api stopped"
+else
+  fail "api stopped"
+  finish
+fi
+
+deadline=$((SECONDS + FIRE_TIMEOUT))
+while [ "$SECONDS" -lt "$deadline" ] && [ "$(mails FIRING)" -le "$firing_before" ]; do sleep 2; done
+if [ "$(mails FIRING)" -gt "$firing_before" ]; then
+  ok "alert mail '[FIRING] ServiceHasNoTargets api' in the catcher $((SECONDS - start))s after the api stopped"
+else
+  fail "alert mail '[FIRING] ServiceHasNoTargets api' within ${FIRE_TIMEOUT}s (is the stack on tools/stack/fast-alerting.sh timings?)"
+  echo "      Alertmanager's alerts: $(alerts)"
+  echo "      catcher subjects: $(curl -fsS --max-time 5 "$api/email" | node -pe 'JSON.parse(require("fs").readFileSync(0)).map((m) => m.subject).join(" | ")' 2>&1)"
+fi
+
+# Back to a healthy stack for the checks that follow.
+$STACK_COMPOSE start api >/dev/null 2>&1
+deadline=$((SECONDS + 90)) health=
+while [ "$SECONDS" -lt "$deadline" ]; do
+  health=$(docker inspect --format '{{.State.Health.Status}}' "$($STACK_COMPOSE ps -q api | head -n 1)" 2>/dev/null)
+  [ "$health" = healthy ] && break
+  sleep 2
+done
+if [ "$health" = healthy ]; then ok "api healthy again"; else fail "api healthy again (status: ${health:-none})"; fi
+
+start=$SECONDS
+deadline=$((SECONDS + RESOLVE_TIMEOUT))
+while [ "$SECONDS" -lt "$deadline" ] && [ "$(mails RESOLVED)" -le "$resolved_before" ]; do sleep 2; done
+if [ "$(mails RESOLVED)" -gt "$resolved_before" ]; then
+  ok "resolved mail '[RESOLVED] ServiceHasNoTargets api' $((SECONDS - start))s after the api was back"
+else
+  fail "resolved mail '[RESOLVED] ServiceHasNoTargets api' within ${RESOLVE_TIMEOUT}s"
+  echo "      Alertmanager's alerts: $(alerts)"
+fi
+finish
