@@ -2,7 +2,7 @@
 # The one command that installs everything and runs every test:
 #   bash tools/test.sh
 # On a fresh Debian machine it installs what the tests need (Node 24, the npm
-# dependencies, PostgreSQL, RabbitMQ, Chromium, promtool, amtool, shellcheck), starts the services,
+# dependencies, PostgreSQL, RabbitMQ, Chromium, promtool, amtool, shellcheck, ruby), starts the services,
 # and runs every stage. Each stage's log is kept in tmp/ci-logs/. It ends with
 # one line: "N passed, N failed" (test cases, plus any stage that failed
 # without reporting test cases), and exits non-zero when anything failed.
@@ -59,6 +59,8 @@ ensure_apt() {
   command -v promtool >/dev/null 2>&1 || pkgs+=(prometheus)
   command -v amtool >/dev/null 2>&1 || pkgs+=(prometheus-alertmanager)
   command -v shellcheck >/dev/null 2>&1 || pkgs+=(shellcheck)
+  # runs the Logstash ruby filter scripts in tools/observability tests
+  command -v ruby >/dev/null 2>&1 || pkgs+=(ruby)
   for p in postgresql rabbitmq-server; do dpkg -s "$p" >/dev/null 2>&1 || pkgs+=("$p"); done
   if [ "${#pkgs[@]}" -gt 0 ]; then
     echo "apt-get install ${pkgs[*]}"

@@ -25,3 +25,32 @@ export {
   mappedFields,
   nginxJsonLogKeys,
 } from './lib/fields';
+export {
+  composeInterpolate,
+  judgeHealthcheck,
+  PROBE_COMMANDS,
+  runWithStubbedProbes,
+  shellHealthchecks,
+  shellHealthchecksOfFile,
+  type HealthcheckVerdict,
+  type ProbeRun,
+  type ShellHealthcheck,
+} from './lib/healthchecks';
+export {
+  CLUSTER_PRIVILEGES,
+  defaultFieldProblems,
+  INDEX_PRIVILEGES,
+  mappedLeaves,
+  SEARCHABLE_TEXT_TYPES,
+  validateElasticBody,
+  type ElasticBody,
+} from './lib/elastic';
+export {
+  autoRoutingProblems,
+  elasticsearchOutputs,
+  enclosingConditions,
+  originalCopyProblems,
+  parseLogstash,
+  walkBlocks,
+  type LogstashBlock,
+} from './lib/logstash';

@@ -4,7 +4,25 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { readJson, readText, repoPath } from './support';
+
+interface ComposeService {
+  command?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, unknown>;
+}
+const compose = parse(readText('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
+/** Every service NAME waits for, directly or through others. */
+function dependenciesOf(name: string, services: Record<string, ComposeService>, seen = new Set<string>()): Set<string> {
+  for (const dep of Object.keys(services[name]?.depends_on ?? {})) {
+    if (!seen.has(dep)) {
+      seen.add(dep);
+      dependenciesOf(dep, services, seen);
+    }
+  }
+  return seen;
+}
 
 interface Recorded {
   method: string;
@@ -47,11 +65,11 @@ const healthy = (req: Recorded, seen: Recorded[]): [number, unknown] => {
   return [200, { acknowledged: true }];
 };
 
-function runSetup(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+function runSetup(env: Record<string, string>, args: string[] = []): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       'bash',
-      [repoPath('docker/elk/setup/setup.sh')],
+      [repoPath('docker/elk/setup/setup.sh'), ...args],
       { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SETUP_POLL_SECONDS: '0.1', SETUP_WAIT_SECONDS: '20', ...env } },
       (error, _stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
     );
@@ -149,6 +167,60 @@ describe('ELK setup job (setup.sh)', () => {
       expect(es.seen.some((r) => r.url.startsWith('/api/saved_objects'))).toBe(false);
     } finally {
       await es.close();
+    }
+  });
+
+  // Finding 6: a slow Kibana must not stop the logs.
+  it('when Kibana never answers, then the job Logstash waits for (elk-setup, as composed) still succeeds', async () => {
+    const es = await fakeElastic(healthy);
+    try {
+      const job = compose.services['elk-setup'] as ComposeService;
+      const args = (job.command ?? []).slice(2);
+      const env = { ...secretEnv(), ELASTICSEARCH_URL: es.url, SETUP_WAIT_SECONDS: '1' };
+      // Whatever KIBANA_URL the job would see points at a port nothing listens on.
+      const result = await runSetup({ ...env, KIBANA_URL: 'http://127.0.0.1:9' }, args);
+
+      expect(result).toMatchObject({ code: 0 });
+      expect(job.environment?.['KIBANA_URL']).toBeUndefined();
+      expect(es.seen.some((r) => r.url === '/_index_template/logs-flotilla')).toBe(true);
+    } finally {
+      await es.close();
+    }
+  });
+
+  it('when the old elk-setup command (both parts) meets a Kibana that never answers, then it fails', async () => {
+    const es = await fakeElastic(healthy);
+    try {
+      const result = await runSetup({ ...secretEnv(), ELASTICSEARCH_URL: es.url, KIBANA_URL: 'http://127.0.0.1:9', SETUP_WAIT_SECONDS: '1' });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('Kibana did not answer');
+    } finally {
+      await es.close();
+    }
+  });
+
+  it('when the stack is composed, then nothing on the log path waits for Kibana or its import job', () => {
+    for (const shipper of ['logstash', 'filebeat']) {
+      const deps = dependenciesOf(shipper, compose.services);
+      expect(deps.has('elk-setup') || shipper === 'filebeat').toBe(true);
+      expect([...deps].filter((d) => d === 'kibana' || d === 'kibana-setup')).toEqual([]);
+    }
+    const importer = compose.services['kibana-setup'] as ComposeService;
+    expect(importer.command?.slice(2)).toEqual(['kibana']);
+    expect(Object.keys(importer.depends_on ?? {})).toEqual(['kibana']);
+  });
+
+  it('when only the Kibana part runs, then it needs only the elastic password and imports the objects', async () => {
+    const kibana = await fakeElastic(healthy);
+    try {
+      const file = join(dir, 'elastic');
+      writeFileSync(file, `${secrets.ELASTIC_PASSWORD}\n`);
+      const result = await runSetup({ ELASTIC_PASSWORD_FILE: file, KIBANA_URL: kibana.url }, ['kibana']);
+      expect(result).toMatchObject({ code: 0 });
+      expect(kibana.seen.map((r) => r.url)).toContain('/api/saved_objects/_import?overwrite=true');
+      expect(kibana.seen.some((r) => r.url.startsWith('/_security'))).toBe(false);
+    } finally {
+      await kibana.close();
     }
   });
 

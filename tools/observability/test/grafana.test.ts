@@ -141,6 +141,14 @@ describe('Grafana provisioning', () => {
     });
   });
 
+  it('when datasources are provisioned, then Alertmanager is the compose service, in its Prometheus flavour', () => {
+    expect(byType('alertmanager')).toMatchObject({
+      uid: 'alertmanager',
+      url: 'http://alertmanager:9093',
+      jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false },
+    });
+  });
+
   it('when the provisioning file holds link variables, then each is escaped from environment expansion', () => {
     // Grafana expands $VAR/${VAR} in provisioning files from its environment;
     // an unescaped ${__value.raw} would become an empty string.
@@ -160,7 +168,9 @@ describe('Grafana provisioning', () => {
     const provider = parse(readText('docker/grafana/provisioning/dashboards/flotilla.yml')) as {
       providers: { type: string; options: { path: string } }[];
     };
-    expect(provider.providers[0]).toMatchObject({ type: 'file', options: { path: '/var/lib/grafana/dashboards' } });
-    expect(readText('docker/grafana/grafana.ini')).toContain('/var/lib/grafana/dashboards/flotilla-red.json');
+    // render-dashboards.sh writes them there (with the Kibana URL) from the read-only mount.
+    expect(provider.providers[0]).toMatchObject({ type: 'file', options: { path: '/tmp/grafana-dashboards' } });
+    expect(readText('docker/grafana/grafana.ini')).toContain('/tmp/grafana-dashboards/flotilla-red.json');
+    expect(readText('docker-compose.yml')).toContain('./docker/grafana/dashboards:/etc/flotilla/dashboards:ro');
   });
 });
