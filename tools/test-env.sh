@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Connection settings for tests run on this machine against tools/dev-services.sh.
 # Sourced by tools/test.sh; any value already in the environment wins.
 export AUTH_DATABASE_URL=${AUTH_DATABASE_URL:-postgresql://auth:auth@127.0.0.1:5432/auth}

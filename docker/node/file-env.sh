@@ -9,6 +9,7 @@ set -eu
 
 for assignment in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)_FILE=.*/\1/p'); do
   var=$assignment
+  file='' # set by the eval (shellcheck cannot see through it)
   eval "file=\${${var}_FILE}"
   eval "already=\${${var}:-}"
   if [ -n "$already" ]; then

@@ -3,7 +3,7 @@
 # server-only package, or a lib of another scope, must fail lint. Each probe
 # file is written, linted with the project's own ESLint config, and removed.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 passed=0
 failed=0

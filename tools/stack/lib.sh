@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by tools/stack/e2e.sh and tools/stack/measure.sh (sourced, not run).
 # Sets up: the repo root as cwd, the CI environment, Node 24 on PATH, a Docker
 # engine with the base images (offline stand-ins when none are configured),
@@ -5,7 +6,7 @@
 # (no dev override: CI runs the production-like configuration).
 
 STACK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$STACK_ROOT"
+cd "$STACK_ROOT" || exit 1
 
 export NX_NO_CLOUD=true CI=${CI:-true} PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHECKPOINT_DISABLE=1
 export NX_DAEMON=false NX_ISOLATE_PLUGINS=false NX_TUI=false
