@@ -54,3 +54,4 @@ export {
   walkBlocks,
   type LogstashBlock,
 } from './lib/logstash';
+export { dashboardProblems } from './lib/grafana-schema';
