@@ -50,6 +50,7 @@ describe('Grafana dashboards', () => {
 
   it('when the dashboards are read, then the five dashboards exist, parse, and have unique uids', () => {
     expect(dashboards.map((d) => d.file)).toEqual([
+      'flotilla-gateway.json',
       'flotilla-ledger.json',
       'flotilla-messaging.json',
       'flotilla-postgres.json',
