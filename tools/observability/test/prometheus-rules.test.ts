@@ -25,7 +25,8 @@ describe('Prometheus rules', () => {
     // check config + check rules + one case per test group
     expect(lines.at(-1)).toBe(`promtool-tests: ${groups + 2} passed, 0 failed`);
     expect(lines.filter((line) => line.startsWith('promtool-tests:'))).toHaveLength(1);
-  });
+    // One promtool run per test group: about 1 s each, much more on a busy machine.
+  }, 180_000);
 
   it('when a rule test expects the wrong alert, then check-prometheus.sh fails and counts it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flotilla-rule-tests-'));
