@@ -84,6 +84,18 @@ while [ "$SECONDS" -lt "$deadline" ]; do
   sleep 2
 done
 if [ "$health" = healthy ]; then ok "api healthy again"; else fail "api healthy again (status: ${health:-none})"; fi
+# The gateway resolved the api's address at its start, and a restarted
+# container may get another one: a reload re-resolves it, so the checks that
+# follow find the stack as it was. Then the api must answer through the
+# gateway again (its own 404 for an unknown route, not the gateway's 502).
+$STACK_COMPOSE exec -T gateway nginx -s reload >/dev/null 2>&1
+deadline=$((SECONDS + 30)) code=
+while [ "$SECONDS" -lt "$deadline" ]; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${PUBLIC_URL:-http://localhost:${GATEWAY_PORT:-8080}}/api/alert-mail-check")
+  [ "$code" = 404 ] && break
+  sleep 2
+done
+if [ "$code" = 404 ]; then ok "the api answers through the gateway again"; else fail "the api answers through the gateway again (HTTP ${code:-none})"; fi
 
 start=$SECONDS
 deadline=$((SECONDS + RESOLVE_TIMEOUT))
