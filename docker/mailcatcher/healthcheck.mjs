@@ -3,13 +3,14 @@
 //   - SMTP: a TCP connection on $MAILDEV_SMTP_PORT gets the "220" greeting
 //     (RFC 5321 §4.2: the server's first reply), then QUIT;
 //   - web/REST API: GET /api/healthz on $MAILDEV_WEB_PORT returns 200 `true`.
-// Exits 0 when both do within 2.5 s, 1 otherwise (with the reason on stderr).
+// Exits 0 when both do within HEALTHCHECK_TIMEOUT_MS (default 2500 ms; keep it
+// under the compose healthcheck's timeout), 1 otherwise (the reason on stderr).
 import net from 'node:net';
 
 const host = process.env.HEALTHCHECK_HOST ?? '127.0.0.1';
 const smtpPort = Number(process.env.MAILDEV_SMTP_PORT ?? 1025);
 const webPort = Number(process.env.MAILDEV_WEB_PORT ?? 1080);
-const deadline = AbortSignal.timeout(2500);
+const deadline = AbortSignal.timeout(Number(process.env.HEALTHCHECK_TIMEOUT_MS ?? 2500));
 
 function smtpGreeting() {
   return new Promise((resolve, reject) => {
