@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Writes CI copies of docker/prometheus and docker/alertmanager with alerting
-# timings short enough for tools/stack/checks/20-alert-mail.sh to see an alert
+# timings short enough for tools/stack/alert-mail-check.sh to see an alert
 # fire and resolve in about a minute, and prints the variables that mount them:
 #   eval "$(bash tools/stack/fast-alerting.sh tmp/e2e/config)"
 # Only the timings change, never an expression, a label or a route:

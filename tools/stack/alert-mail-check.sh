@@ -5,10 +5,14 @@
 # the api again and reads the "resolved" mail. The stack must run with the CI
 # alerting timings (tools/stack/fast-alerting.sh, set up by e2e.sh): with the
 # production ones the alert fires after 2 minutes and more.
-# Run by tools/stack/e2e.sh (tools/stack/checks/), which sets STACK_COMPOSE.
+# Not yet in tools/stack/checks/ (so the stack stage does not run it): it has
+# not run to the end here, where the shared machine was too loaded (load 60-95)
+# for the stack to come up healthy. Run it against a stack on the CI timings:
+#   STACK_CHECKS=tools/stack/alert-mail-check.sh bash tools/stack/e2e.sh
+# and once it passes, move it to tools/stack/checks/20-alert-mail.sh.
 # Prints "alert-mail-checks: N passed, N failed".
 set -uo pipefail
-: "${STACK_COMPOSE:?run me from tools/stack/e2e.sh (tools/stack/checks/), which sets STACK_COMPOSE}"
+: "${STACK_COMPOSE:?run me from tools/stack/e2e.sh (STACK_CHECKS=tools/stack/alert-mail-check.sh), which sets STACK_COMPOSE}"
 FIRE_TIMEOUT=${ALERT_MAIL_FIRE_TIMEOUT:-120}
 RESOLVE_TIMEOUT=${ALERT_MAIL_RESOLVE_TIMEOUT:-120}
 passed=0
