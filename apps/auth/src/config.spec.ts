@@ -34,6 +34,17 @@ describe('auth config', () => {
     expect(configProblems(config).map((p) => p.key)).toContain('ROUTE_PREFIX');
   });
 
+  it('when COOKIE_SECURE=false outside development and test, then it is reported', () => {
+    const config = loadConfig(authConfigSchema, { ...base, APP_ENV: 'production', COOKIE_SECRET: 'k9Qz3vT8wLp2Xr7NbYh4Fs6DmJc1AeGu', COOKIE_SECURE: 'false', SIGNING_KEYS: '{}' });
+    expect(configProblems(config).map((p) => p.key)).toContain('COOKIE_SECURE');
+    expect(configProblems({ ...config, APP_ENV: 'development' }).map((p) => p.key)).not.toContain('COOKIE_SECURE');
+  });
+
+  it('when housekeeping would delete codes while their access tokens live, then it is reported', () => {
+    const config = loadConfig(authConfigSchema, { ...base, HOUSEKEEPING_RETENTION_SECONDS: '900', ACCESS_TOKEN_TTL_SECONDS: '900' });
+    expect(configProblems(config)).toContainEqual({ key: 'HOUSEKEEPING_RETENTION_SECONDS', problem: expect.stringMatching(/ACCESS_TOKEN_TTL_SECONDS/) });
+  });
+
   it('when production has no signing keys, then it is reported', () => {
     const config = loadConfig(authConfigSchema, { ...base, APP_ENV: 'production', COOKIE_SECRET: 'Zq8#kP2!vL9@xR4$mN7%tW1^bY6&cJ3*' });
     expect(configProblems(config).map((p) => p.key)).toContain('SIGNING_KEYS');

@@ -26,6 +26,11 @@ export const authConfigSchema = Type.Object({
     description: "Path the routes are served under: '' locally, '/auth' behind the gateway (which does not strip it)",
   }),
   ACCESS_TOKEN_AUDIENCE: Type.String({ minLength: 1, maxLength: 200, default: 'flotilla-api' }),
+  INTROSPECTION_CLIENT_IDS: Type.String({
+    pattern: '^([A-Za-z0-9._-]{1,100}(,[A-Za-z0-9._-]{1,100})*)?$',
+    default: '',
+    description: 'Comma-separated resource-server clients allowed to call /introspect (RFC 7662 §4); empty: none',
+  }),
 
   SIGNING_KEYS: Type.Optional(
     sensitiveString({ description: 'JWKS JSON of EC P-256 private keys (use SIGNING_KEYS_FILE); required outside development/test' }),
@@ -79,6 +84,7 @@ export type AuthConfig = Static<typeof authConfigSchema>;
 /** Cross-key rules the schema cannot express; empty when the config is coherent. */
 export function configProblems(config: AuthConfig): { key: string; problem: string }[] {
   const problems: { key: string; problem: string }[] = [];
+  const relaxed = config.APP_ENV === 'development' || config.APP_ENV === 'test';
   const issuerPath = new URL(config.ISSUER).pathname.replace(/\/$/, '');
   if (!issuerPath.endsWith(config.ROUTE_PREFIX)) {
     problems.push({ key: 'ROUTE_PREFIX', problem: `must be the end of the ISSUER path (${issuerPath || '/'})` });
@@ -95,7 +101,17 @@ export function configProblems(config: AuthConfig): { key: string; problem: stri
   if (config.HOUSEKEEPING_RETENTION_SECONDS < config.LOGIN_THROTTLE_WINDOW_SECONDS) {
     problems.push({ key: 'HOUSEKEEPING_RETENTION_SECONDS', problem: 'must cover LOGIN_THROTTLE_WINDOW_SECONDS' });
   }
-  const relaxed = config.APP_ENV === 'development' || config.APP_ENV === 'test';
+  // Sign-out reaches an access token issued straight from a code (no refresh family)
+  // only through that code's row, so the row must outlive every such token.
+  if (config.HOUSEKEEPING_RETENTION_SECONDS < config.AUTHORIZATION_CODE_TTL_SECONDS + config.ACCESS_TOKEN_TTL_SECONDS) {
+    problems.push({
+      key: 'HOUSEKEEPING_RETENTION_SECONDS',
+      problem: 'must cover AUTHORIZATION_CODE_TTL_SECONDS + ACCESS_TOKEN_TTL_SECONDS (sign-out revokes those tokens through their code)',
+    });
+  }
+  if (!config.COOKIE_SECURE && !relaxed) {
+    problems.push({ key: 'COOKIE_SECURE', problem: 'false is only allowed in development and test' });
+  }
   if (!relaxed && !config.SIGNING_KEYS) {
     problems.push({ key: 'SIGNING_KEYS', problem: 'required outside development/test (set SIGNING_KEYS_FILE to the JWKS secret)' });
   }

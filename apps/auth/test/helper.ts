@@ -44,6 +44,8 @@ export function testConfig(env: Record<string, string | undefined> = {}): AuthCo
     // Every test signs in from its own random address; this limit is exercised on its own.
     LOGIN_MAX_FAILURES_PER_IP: '100000',
     REGISTER_MAX_PER_IP_PER_HOUR: '100000',
+    // The service client stands for a resource server; the BFF may not introspect.
+    INTROSPECTION_CLIENT_IDS: 'test-service',
     ...env,
   });
 }

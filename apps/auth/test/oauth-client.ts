@@ -40,6 +40,12 @@ export async function discover(app: KitInstance): Promise<oauth.AuthorizationSer
 export const bffClient: oauth.Client = { client_id: TEST_CLIENTS.bff.id };
 export const bffAuth = oauth.ClientSecretBasic(TEST_CLIENTS.bff.secret);
 export const serviceClient: oauth.Client = { client_id: TEST_CLIENTS.service.id };
+export const serviceAuth = oauth.ClientSecretBasic(TEST_CLIENTS.service.secret);
+
+/** Introspection as the resource server does it (the only client designated for it in tests). */
+export async function introspect(app: KitInstance, as: oauth.AuthorizationServer, token: string) {
+  return oauth.processIntrospectionResponse(as, serviceClient, await oauth.introspectionRequest(as, serviceClient, serviceAuth, token, requestOptions(app)));
+}
 
 /**
  * The authorization code flow as the BFF runs it, with a browser signing in on the

@@ -97,6 +97,7 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
     routePrefix: config.ROUTE_PREFIX,
     cookieSecure: config.COOKIE_SECURE,
     registerMaxPerIpPerHour: config.REGISTER_MAX_PER_IP_PER_HOUR,
+    introspectionClientIds: config.INTROSPECTION_CLIENT_IDS.split(',').filter(Boolean),
   };
   await app.register(async (routes) => {
     routes.setErrorHandler(authErrorHandler);

@@ -4,7 +4,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { KitInstance } from '@flotilla/service-kit';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from '@flotilla/auth-verify';
 import { buildTestApp, registerUser, seedTestClients, TEST_CLIENTS } from '../helper';
-import { authorize, bffAuth, bffClient, discover, exchange, ISSUER, requestOptions, serviceClient } from '../oauth-client';
+import { authorize, bffAuth, bffClient, discover, exchange, introspect as introspectAt, ISSUER, requestOptions, serviceClient } from '../oauth-client';
 
 describe('OAuth 2.1 / OIDC with oauth4webapi as the client (real PostgreSQL)', () => {
   let app: KitInstance;
@@ -106,11 +106,7 @@ describe('OAuth 2.1 / OIDC with oauth4webapi as the client (real PostgreSQL)', (
     // The legitimate holder's newer token died with the family, and so did its access token.
     const afterTheft = await oauth.refreshTokenGrantRequest(as, bffClient, bffAuth, second.refresh_token as string, requestOptions(app));
     await expect(oauth.processRefreshTokenResponse(as, bffClient, afterTheft)).rejects.toMatchObject({ error: 'invalid_grant' });
-    const introspected = await oauth.processIntrospectionResponse(
-      as,
-      bffClient,
-      await oauth.introspectionRequest(as, bffClient, bffAuth, second.access_token, requestOptions(app)),
-    );
+    const introspected = await introspectAt(app, as, second.access_token);
     expect(introspected.active).toBe(false);
   });
 
@@ -232,8 +228,7 @@ describe('OAuth 2.1 / OIDC with oauth4webapi as the client (real PostgreSQL)', (
   it('when a token is introspected and then revoked (RFC 7009), then introspection (RFC 7662) turns inactive', async () => {
     const user = await registerUser(app, undefined, 'revoke');
     const tokens = await exchange(app, as, await authorize(app, as, user));
-    const introspect = async (token: string) =>
-      oauth.processIntrospectionResponse(as, bffClient, await oauth.introspectionRequest(as, bffClient, bffAuth, token, requestOptions(app)));
+    const introspect = (token: string) => introspectAt(app, as, token);
 
     expect(await introspect(tokens.access_token)).toMatchObject({ active: true, sub: user.id, client_id: TEST_CLIENTS.bff.id, token_type: 'Bearer' });
     expect(await introspect(tokens.refresh_token as string)).toMatchObject({ active: true, sub: user.id });
@@ -250,6 +245,19 @@ describe('OAuth 2.1 / OIDC with oauth4webapi as the client (real PostgreSQL)', (
   it('when revocation gets an unknown token, then it still answers 200', async () => {
     const response = await oauth.revocationRequest(as, bffClient, bffAuth, 'no-such-token', requestOptions(app));
     expect(response.status).toBe(200);
+  });
+
+  it('when a client that is not a designated resource server introspects, then 403 and nothing about the token (RFC 7662 §4)', async () => {
+    const user = await registerUser(app, undefined, 'scan');
+    const tokens = await exchange(app, as, await authorize(app, as, user));
+
+    const asBff = await oauth.introspectionRequest(as, bffClient, bffAuth, tokens.access_token, requestOptions(app));
+
+    expect(asBff.status).toBe(403);
+    const body = (await asBff.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ error: 'unauthorized_client' });
+    expect(JSON.stringify(body)).not.toContain(user.email);
+    expect(await introspectAt(app, as, tokens.access_token)).toMatchObject({ active: true, username: user.email });
   });
 
   it('when introspection is called without client authentication, then 401 invalid_client', async () => {
@@ -301,6 +309,60 @@ describe('OAuth 2.1 / OIDC with oauth4webapi as the client (real PostgreSQL)', (
       const url = logoutUrl({ id_token_hint: tokens.id_token as string, post_logout_redirect_uri: TEST_CLIENTS.bff.postLogoutRedirectUri });
       const done = await flow.browser.submit(url, '/logout', {});
       expect(done.headers.location).toBe(TEST_CLIENTS.bff.postLogoutRedirectUri);
+    });
+
+    it('when housekeeping has deleted the codes, then sign-out still revokes the refresh family granted in the session', async () => {
+      const user = await registerUser(app, undefined, 'housekept');
+      const flow = await authorize(app, as, user);
+      const tokens = await exchange(app, as, flow);
+      // What housekeeping does once the code is past its retention (ON DELETE SET NULL on the family).
+      await app.prisma.authorizationCode.deleteMany({ where: { userId: user.id } });
+
+      const done = await flow.browser.submit('/logout', '/logout', {});
+
+      expect(done.statusCode).toBe(200);
+      const refresh = await oauth.refreshTokenGrantRequest(as, bffClient, bffAuth, tokens.refresh_token as string, requestOptions(app));
+      await expect(oauth.processRefreshTokenResponse(as, bffClient, refresh)).rejects.toMatchObject({ error: 'invalid_grant' });
+    });
+
+    it('when the ID token hint is not signed by this provider, then 400 and no redirect, even to a registered address', async () => {
+      const { SignJWT, generateKeyPair } = await import('jose');
+      const { privateKey } = await generateKeyPair('ES256');
+      const forged = await new SignJWT({ sub: 'someone' })
+        .setProtectedHeader({ alg: 'ES256', kid: (await app.inject({ method: 'GET', url: '/jwks' })).json().keys[0].kid })
+        .setIssuer(ISSUER)
+        .setAudience(TEST_CLIENTS.bff.id)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
+
+      const response = await app.inject({
+        method: 'GET',
+        url: logoutUrl({ id_token_hint: forged, post_logout_redirect_uri: TEST_CLIENTS.bff.postLogoutRedirectUri }),
+      });
+
+      expect(response.statusCode).toBe(400);
+      expect(response.headers.location).toBeUndefined();
+    });
+
+    it('when the ID token hint was issued to another client than client_id, then 400; an expired genuine hint is accepted', async () => {
+      const user = await registerUser(app, undefined, 'hintaud');
+      const flow = await authorize(app, as, user);
+      const tokens = await exchange(app, as, flow);
+
+      const mismatched = await app.inject({
+        method: 'GET',
+        url: logoutUrl({ id_token_hint: tokens.id_token as string, client_id: TEST_CLIENTS.other.id, post_logout_redirect_uri: TEST_CLIENTS.bff.postLogoutRedirectUri }),
+      });
+      expect(mismatched.statusCode).toBe(400);
+
+      const expired = app.tokenSigner.signIdToken({ sub: user.id, aud: TEST_CLIENTS.bff.id, azp: TEST_CLIENTS.bff.id, iat: 1_000_000, exp: 1_000_600, auth_time: 1_000_000 });
+      const accepted = await app.inject({
+        method: 'GET',
+        url: logoutUrl({ id_token_hint: expired, post_logout_redirect_uri: TEST_CLIENTS.bff.postLogoutRedirectUri }),
+      });
+      expect(accepted.statusCode).toBe(303);
+      expect(accepted.headers.location).toBe(TEST_CLIENTS.bff.postLogoutRedirectUri);
     });
 
     it('when nobody is signed in, then the browser goes straight back', async () => {

@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import type { KitInstance } from '@flotilla/service-kit';
 import { Browser, buildTestApp, registerUser, seedTestClients, TEST_CLIENTS } from '../helper';
-import { authorize, bffAuth, bffClient, discover, exchange, ISSUER, requestOptions } from '../oauth-client';
+import { authorize, bffAuth, bffClient, discover, exchange, introspect, ISSUER, requestOptions } from '../oauth-client';
 
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 
@@ -85,19 +85,24 @@ describe('OAuth negative paths (real PostgreSQL)', () => {
     const user = await registerUser(app, undefined, 'replay');
     const flow = await authorize(app, as, user);
     const first = await exchange(app, as, flow);
+    // A refresh before the replay: its access token belongs to the family, not to the code.
+    const refreshed = await oauth.processRefreshTokenResponse(
+      as,
+      bffClient,
+      await oauth.refreshTokenGrantRequest(as, bffClient, bffAuth, first.refresh_token as string, requestOptions(app)),
+    );
 
     const params = oauth.validateAuthResponse(as, bffClient, flow.callback, flow.state);
     const again = await oauth.authorizationCodeGrantRequest(as, bffClient, bffAuth, params, TEST_CLIENTS.bff.redirectUri, flow.codeVerifier, requestOptions(app));
     await expect(oauth.processAuthorizationCodeResponse(as, bffClient, again)).rejects.toMatchObject({ error: 'invalid_grant' });
 
-    const refresh = await oauth.refreshTokenGrantRequest(as, bffClient, bffAuth, first.refresh_token as string, requestOptions(app));
+    const refresh = await oauth.refreshTokenGrantRequest(as, bffClient, bffAuth, refreshed.refresh_token as string, requestOptions(app));
     await expect(oauth.processRefreshTokenResponse(as, bffClient, refresh)).rejects.toMatchObject({ error: 'invalid_grant' });
-    const introspection = await oauth.processIntrospectionResponse(
-      as,
-      bffClient,
-      await oauth.introspectionRequest(as, bffClient, bffAuth, first.access_token, requestOptions(app)),
-    );
-    expect(introspection.active).toBe(false);
+    expect((await introspect(app, as, first.access_token)).active).toBe(false);
+    // RFC 9700 §4.5: the whole grant dies, including what later refreshes issued.
+    expect((await introspect(app, as, refreshed.access_token)).active).toBe(false);
+    const info = await app.inject({ method: 'GET', url: '/userinfo', headers: { authorization: `Bearer ${refreshed.access_token}` } });
+    expect(info.statusCode).toBe(401);
   });
 
   it('when a code has expired, then invalid_grant', async () => {

@@ -7,6 +7,8 @@ export interface RouteOptions {
   readonly cookieSecure: boolean;
   /** Registrations accepted per client IP per hour. */
   readonly registerMaxPerIpPerHour: number;
+  /** The resource-server clients that may introspect tokens (RFC 7662 §4). */
+  readonly introspectionClientIds: readonly string[];
 }
 
 export const SESSION_COOKIE = 'auth_session';

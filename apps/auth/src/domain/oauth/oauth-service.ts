@@ -192,6 +192,7 @@ export function createOAuthService(deps: OAuthServiceDeps) {
           clientId: client.id,
           userId: code.userId,
           authorizationCodeId: code.id,
+          sessionId: code.sessionId,
           scope: code.scope,
           nonce: code.nonce,
           authTime: code.authTime,

@@ -4,6 +4,8 @@ export interface StoredAuthorizationCode {
   readonly id: string;
   readonly clientId: string;
   readonly userId: string;
+  /** The provider session the user signed in with, when there was one. */
+  readonly sessionId: string | null;
   readonly redirectUri: string;
   readonly scope: string;
   readonly nonce: string | null;
@@ -51,7 +53,7 @@ export interface UserProfile {
 /** Persistence the OAuth use cases need; every method is atomic on its own. */
 export interface OAuthStore {
   findClient(id: string): Promise<Client | undefined>;
-  saveAuthorizationCode(code: StoredAuthorizationCode & { readonly sessionId: string | null }): Promise<void>;
+  saveAuthorizationCode(code: StoredAuthorizationCode): Promise<void>;
   /** Marks the code consumed if it was not; reports a second use without changing it. */
   consumeAuthorizationCode(id: string, now: Date): Promise<ConsumeCodeResult>;
   /** Revokes every refresh family and access token issued from the code. */
@@ -60,6 +62,7 @@ export interface OAuthStore {
     readonly clientId: string;
     readonly userId: string;
     readonly authorizationCodeId: string | null;
+    readonly sessionId: string | null;
     readonly scope: string;
     readonly nonce: string | null;
     readonly authTime: Date;

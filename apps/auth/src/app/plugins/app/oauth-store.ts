@@ -21,6 +21,7 @@ function toCode(row: AuthorizationCode): StoredAuthorizationCode {
     id: row.id,
     clientId: row.clientId,
     userId: row.userId,
+    sessionId: row.sessionId,
     redirectUri: row.redirectUri,
     scope: row.scope,
     nonce: row.nonce,
@@ -68,7 +69,12 @@ export function createOAuthStore(prisma: PrismaClient): OAuthStore {
           where: { authorizationCodeId: codeId, revokedAt: null },
           data: { revokedAt: at, revokedReason: 'code-replayed' },
         }),
-        prisma.accessToken.updateMany({ where: { authorizationCodeId: codeId, revokedAt: null }, data: { revokedAt: at } }),
+        // Also the access tokens later refreshes issued in those families (RFC 9700 §4.5:
+        // a replayed code means the grant is compromised, not just its first tokens).
+        prisma.accessToken.updateMany({
+          where: { revokedAt: null, OR: [{ authorizationCodeId: codeId }, { family: { authorizationCodeId: codeId } }] },
+          data: { revokedAt: at },
+        }),
       ]);
     },
 
@@ -78,6 +84,7 @@ export function createOAuthStore(prisma: PrismaClient): OAuthStore {
           clientId: input.clientId,
           userId: input.userId,
           authorizationCodeId: input.authorizationCodeId,
+          sessionId: input.sessionId,
           scope: input.scope,
           nonce: input.nonce,
           authTime: input.authTime,

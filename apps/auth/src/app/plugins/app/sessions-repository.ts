@@ -47,15 +47,15 @@ export function createSessionsRepository(db: pg.Pool): SessionStore {
       await db.query('UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL', [id, at]);
     },
     async endAndRevokeTokens(id, at) {
-      // One statement, so it is atomic: the session, the refresh families its codes
-      // started, and the access tokens from those codes and families.
+      // One statement, so it is atomic: the session, the refresh families granted in
+      // it (by their own session_id: the codes may already be deleted by housekeeping),
+      // and the access tokens from those families and from the session's codes.
       await db.query(
         `WITH ended AS (
            UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL RETURNING id
          ), families AS (
            UPDATE refresh_token_families f SET revoked_at = $2, revoked_reason = 'signed-out'
-           FROM authorization_codes c
-           WHERE f.authorization_code_id = c.id AND c.session_id = $1 AND f.revoked_at IS NULL
+           WHERE f.session_id = $1 AND f.revoked_at IS NULL
            RETURNING f.id
          )
          UPDATE access_tokens a SET revoked_at = $2

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorResponseSchema, type KitInstance } from '@flotilla/service-kit';
 import { DomainError } from '../../../domain/errors';
-import { decodeJwt } from 'jose';
+import { compactVerify, createLocalJWKSet } from 'jose';
 import { deactivatePage, loginPage, messagePage, registerPage, signedInPage, type FieldErrors, type LogoutTarget } from '../../../views/pages';
 import { contentSecurityPolicy } from '../../plugins/external/security';
 import { cookiePath, safeReturnTo, SESSION_COOKIE, type RouteOptions } from '../route-options';
@@ -169,17 +169,36 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
    * client registered (exact match). The client comes from client_id or, per the
    * spec, from the ID token hint's audience.
    */
-  async function logoutTarget(params: { client_id?: string; post_logout_redirect_uri?: string; state?: string; id_token_hint?: string }) {
-    if (!params.post_logout_redirect_uri) return { ok: true as const, target: undefined };
-    let clientId = params.client_id;
-    if (!clientId && params.id_token_hint) {
-      try {
-        const aud = decodeJwt(params.id_token_hint).aud;
-        clientId = Array.isArray(aud) ? aud[0] : aud;
-      } catch {
-        clientId = undefined;
-      }
+  const ownKeys = createLocalJWKSet({ keys: [...app.signingKeys.publicJwks.keys] });
+
+  /**
+   * The audience of an ID token this provider issued, or undefined when the hint is
+   * not one: signature by our own keys and our issuer are checked; an expired token
+   * is still accepted (OIDC RP-Initiated Logout 1.0 §2 allows it), and an access
+   * token (typ at+jwt) is not an ID token.
+   */
+  async function hintAudience(hint: string): Promise<string[] | undefined> {
+    try {
+      const { payload, protectedHeader } = await compactVerify(hint, ownKeys, { algorithms: ['ES256'] });
+      if (protectedHeader.typ !== undefined && protectedHeader.typ.toLowerCase().replace(/^application\//, '') === 'at+jwt') return undefined;
+      const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; aud?: unknown };
+      if (claims.iss !== options.issuer) return undefined;
+      const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      return aud.every((a): a is string => typeof a === 'string') && aud.length > 0 ? aud : undefined;
+    } catch {
+      return undefined;
     }
+  }
+
+  async function logoutTarget(params: { client_id?: string; post_logout_redirect_uri?: string; state?: string; id_token_hint?: string }) {
+    let clientId = params.client_id;
+    if (params.id_token_hint) {
+      const audience = await hintAudience(params.id_token_hint);
+      // §2: the hint must be one we issued, and client_id, when sent, must be its audience.
+      if (!audience || (clientId !== undefined && !audience.includes(clientId))) return { ok: false as const };
+      clientId ??= audience[0];
+    }
+    if (!params.post_logout_redirect_uri) return { ok: true as const, target: undefined };
     const client = clientId ? await app.oauthStore.findClient(clientId) : undefined;
     if (!client || !client.postLogoutRedirectUris.includes(params.post_logout_redirect_uri)) return { ok: false as const };
     return {

@@ -177,12 +177,19 @@ export default async function oauthRoutes(app: KitInstance, options: RouteOption
     }
   });
 
-  app.post('/introspect', { schema: { response: { 200: IntrospectionSchema, ...oauthJson.response } } }, async (request, reply) => {
+  app.post('/introspect', { schema: { response: { 200: IntrospectionSchema, ...oauthJson.response, 403: OAuthErrorSchema } } }, async (request, reply) => {
     const usedBasic = request.headers.authorization !== undefined;
     try {
       const params = formParams(request);
-      // RFC 7662 §2.1: callers must authenticate; only confidential clients exist here.
-      await service.authenticateClient(readClientCredentials(request.headers.authorization, params));
+      // RFC 7662 §2.1: callers must authenticate; §4: and be a designated resource
+      // server, so an ordinary client cannot scan tokens or read users' emails.
+      const client = await service.authenticateClient(readClientCredentials(request.headers.authorization, params));
+      if (!options.introspectionClientIds.includes(client.id)) {
+        return reply
+          .code(403)
+          .header('cache-control', 'no-store')
+          .send({ error: 'unauthorized_client', error_description: 'this client may not introspect tokens' });
+      }
       const result = await service.introspect({ token: params.token, tokenTypeHint: params.token_type_hint });
       return reply.header('cache-control', 'no-store').send(result);
     } catch (error) {
