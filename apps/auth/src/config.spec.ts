@@ -49,4 +49,30 @@ describe('auth config', () => {
     const config = loadConfig(authConfigSchema, { ...base, APP_ENV: 'production', COOKIE_SECRET: 'Zq8#kP2!vL9@xR4$mN7%tW1^bY6&cJ3*' });
     expect(configProblems(config).map((p) => p.key)).toContain('SIGNING_KEYS');
   });
+
+  it('when staging or production has no SMTP settings, then each missing one is reported; with them, none', () => {
+    const strong = { ...base, COOKIE_SECRET: 'Zq8#kP2!vL9@xR4$mN7%tW1^bY6&cJ3*', SIGNING_KEYS: '{"keys":[]}' };
+    for (const APP_ENV of ['staging', 'production']) {
+      const keys = configProblems(loadConfig(authConfigSchema, { ...strong, APP_ENV })).map((p) => p.key);
+      expect(keys).toEqual(expect.arrayContaining(['SMTP_HOST', 'SMTP_PORT', 'SMTP_FROM']));
+    }
+    const configured = loadConfig(authConfigSchema, {
+      ...strong,
+      APP_ENV: 'production',
+      SMTP_HOST: 'smtp.example.net',
+      SMTP_PORT: '587',
+      SMTP_FROM: 'Flotilla <no-reply@flotilla.example>',
+    });
+    expect(configProblems(configured).map((p) => p.key)).not.toEqual(expect.arrayContaining(['SMTP_HOST']));
+    expect(configProblems(configured).filter((p) => p.key.startsWith('SMTP_'))).toEqual([]);
+  });
+
+  it('when development has no SMTP settings, then none is required; a reset link may not outlive 30 minutes', () => {
+    expect(configProblems(loadConfig(authConfigSchema, base)).filter((p) => p.key.startsWith('SMTP_'))).toEqual([]);
+    expect(() => loadConfig(authConfigSchema, { ...base, PASSWORD_RESET_TTL_SECONDS: '1801' })).toThrow(/PASSWORD_RESET_TTL_SECONDS/);
+  });
+
+  it('when an SMTP user comes without a password, then it is reported', () => {
+    expect(configProblems(loadConfig(authConfigSchema, { ...base, SMTP_USER: 'mailer' })).map((p) => p.key)).toContain('SMTP_USER');
+  });
 });

@@ -56,6 +56,22 @@ export const authConfigSchema = Type.Object({
   LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
   LOGIN_THROTTLE_WINDOW_SECONDS: seconds({ default: 900, minimum: 60, maximum: 86_400, description: 'Sliding window of the login limits' }),
 
+  SMTP_HOST: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 253, description: 'SMTP relay for reset mail; required outside development/test (mailcatcher in the dev stack)' }),
+  ),
+  SMTP_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'SMTP port; required outside development/test (1025 in development)' })),
+  SMTP_SECURE: Type.Boolean({ default: false, description: 'Implicit TLS (port 465); otherwise STARTTLS when the server offers it' }),
+  SMTP_REQUIRE_TLS: Type.Boolean({ default: false, description: 'Refuse to send unless STARTTLS succeeds' }),
+  SMTP_USER: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
+  SMTP_PASSWORD: Type.Optional(sensitiveString({ description: 'SMTP password (use SMTP_PASSWORD_FILE)' })),
+  SMTP_FROM: Type.Optional(
+    Type.String({ minLength: 3, maxLength: 320, description: 'From header of reset mail, e.g. "Flotilla <no-reply@example.com>"; required outside development/test' }),
+  ),
+  PASSWORD_RESET_TTL_SECONDS: seconds({ default: 1800, minimum: 60, maximum: 1800, description: 'Reset link lifetime (≤ 30 min)' }),
+  PASSWORD_RESET_MAX_PER_ACCOUNT: Type.Integer({ minimum: 1, maximum: 100, default: 3, description: 'Reset requests per address per window' }),
+  PASSWORD_RESET_MAX_PER_IP: Type.Integer({ minimum: 1, maximum: 100_000, default: 20, description: 'Reset requests per client IP per window' }),
+  PASSWORD_RESET_WINDOW_SECONDS: seconds({ default: 3600, minimum: 60, maximum: 86_400, description: 'Sliding window of the reset limits' }),
+
   HOUSEKEEPING_INTERVAL_SECONDS: seconds({ default: 600, minimum: 10, maximum: 86_400, description: 'How often expired rows are deleted' }),
   HOUSEKEEPING_RETENTION_SECONDS: seconds({
     default: 86_400,
@@ -115,5 +131,26 @@ export function configProblems(config: AuthConfig): { key: string; problem: stri
   if (!relaxed && !config.SIGNING_KEYS) {
     problems.push({ key: 'SIGNING_KEYS', problem: 'required outside development/test (set SIGNING_KEYS_FILE to the JWKS secret)' });
   }
+  if (!relaxed) {
+    // Reset mail must really leave in staging and production (ASVS 6.4.1 needs the out-of-band channel).
+    for (const key of ['SMTP_HOST', 'SMTP_PORT', 'SMTP_FROM'] as const) {
+      if (config[key] === undefined) problems.push({ key, problem: 'required outside development/test (the password reset mail needs it)' });
+    }
+  }
+  if ((config.SMTP_USER === undefined) !== (config.SMTP_PASSWORD === undefined)) {
+    problems.push({ key: 'SMTP_USER', problem: 'SMTP_USER and SMTP_PASSWORD go together' });
+  }
   return problems;
+}
+
+/** SMTP settings with the development defaults (a local mail catcher on 1025) filled in. */
+export function smtpSettings(config: AuthConfig) {
+  return {
+    host: config.SMTP_HOST ?? 'localhost',
+    port: config.SMTP_PORT ?? 1025,
+    secure: config.SMTP_SECURE,
+    requireTLS: config.SMTP_REQUIRE_TLS,
+    auth: config.SMTP_USER && config.SMTP_PASSWORD ? { user: config.SMTP_USER, pass: config.SMTP_PASSWORD } : undefined,
+    from: config.SMTP_FROM ?? 'Flotilla <no-reply@flotilla.localhost>',
+  };
 }

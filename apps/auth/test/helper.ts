@@ -6,6 +6,7 @@ import { buildApp, type BuildAppOverrides } from '../src/app/app';
 // The decorators the app adds (prisma, services …), for the tests' types.
 import type {} from '../src/app/plugins/app/housekeeping';
 import type {} from '../src/app/plugins/app/services';
+import type {} from '../src/app/plugins/external/mailer';
 import type {} from '../src/app/plugins/external/prisma';
 import type {} from '../src/app/plugins/external/signing';
 import { authConfigSchema, type AuthConfig } from '../src/config';

@@ -1,16 +1,18 @@
 import { createLogger, type Logger } from '@flotilla/logging';
 import type { Metrics } from '@flotilla/metrics';
 import { ConfigError, createServer, dbPlugin, type KitInstance } from '@flotilla/service-kit';
-import { configProblems, type AuthConfig } from '../config';
+import { configProblems, smtpSettings, type AuthConfig } from '../config';
 import { loadSigningKeys } from '../domain/keys/signing-keys';
 import housekeeping from './plugins/app/housekeeping';
 import services from './plugins/app/services';
+import mailer from './plugins/external/mailer';
 import messaging from './plugins/external/messaging';
 import prisma from './plugins/external/prisma';
 import security from './plugins/external/security';
 import signing from './plugins/external/signing';
 import accountRoutes from './routes/accounts';
 import oauthRoutes from './routes/oauth';
+import passwordRoutes from './routes/password';
 import { cookiePath, type RouteOptions } from './routes/route-options';
 import { authErrorHandler } from './routes/unavailable';
 import wellKnownRoutes from './routes/well-known';
@@ -65,6 +67,7 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
     cookiePath: cookiePath(config.ROUTE_PREFIX),
     hsts: config.ISSUER.startsWith('https://'),
   });
+  await app.register(mailer, smtpSettings(config));
   await app.register(signing, { keys, issuer: config.ISSUER, accessTokenAudience: config.ACCESS_TOKEN_AUDIENCE });
 
   await app.register(services, {
@@ -85,6 +88,13 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
       refreshTokenIdleTtlSeconds: config.REFRESH_TOKEN_IDLE_TTL_SECONDS,
       refreshTokenAbsoluteTtlSeconds: config.REFRESH_TOKEN_ABSOLUTE_TTL_SECONDS,
     },
+    passwordReset: {
+      tokenTtlSeconds: config.PASSWORD_RESET_TTL_SECONDS,
+      maxPerAccount: config.PASSWORD_RESET_MAX_PER_ACCOUNT,
+      maxPerIp: config.PASSWORD_RESET_MAX_PER_IP,
+      windowSeconds: config.PASSWORD_RESET_WINDOW_SECONDS,
+      resetUrl: `${config.ISSUER}/password/reset`,
+    },
   });
 
   await app.register(housekeeping, {
@@ -103,6 +113,7 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
     routes.setErrorHandler(authErrorHandler);
     await routes.register(wellKnownRoutes, routeOptions);
     await routes.register(accountRoutes, routeOptions);
+    await routes.register(passwordRoutes, routeOptions);
     await routes.register(oauthRoutes, routeOptions);
   }, { prefix: config.ROUTE_PREFIX });
 

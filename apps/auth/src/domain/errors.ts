@@ -8,7 +8,8 @@ export type DomainErrorCode =
   | 'EMAIL_TAKEN'
   | 'INVALID_CREDENTIALS'
   | 'TOO_MANY_ATTEMPTS'
-  | 'USER_NOT_FOUND';
+  | 'USER_NOT_FOUND'
+  | 'INVALID_RESET_TOKEN';
 
 export interface FieldProblem {
   readonly field: string;

@@ -1,4 +1,4 @@
-import { loginPage, registerPage } from './pages';
+import { changePasswordPage, forgotPasswordPage, loginPage, registerPage, resetPasswordPage } from './pages';
 
 const ctx = { prefix: '/auth' };
 
@@ -29,5 +29,28 @@ describe('server-rendered pages', () => {
     const page = registerPage(ctx, { csrfToken: 't', minPasswordLength: 20, maxPasswordLength: 200 });
     expect(page).toContain('At least 20 characters (up to 200)');
     expect(page).toMatch(/id="password"[^>]*minlength="20"/);
+  });
+
+  it('when the password change page has errors, then each is tied to its input and the username travels for password managers', () => {
+    const page = changePasswordPage(ctx, {
+      csrfToken: 't',
+      email: 'a@b.test',
+      fieldErrors: { currentPassword: 'The current password is incorrect.', newPassword: 'Too short.' },
+      minPasswordLength: 15,
+      maxPasswordLength: 128,
+    });
+    expect(page).toContain('action="/auth/account/password"');
+    expect(page).toMatch(/<input id="currentPassword"[^>]*autocomplete="current-password"[^>]*aria-describedby="currentPassword-error"[^>]*aria-invalid="true">/);
+    expect(page).toMatch(/<input id="newPassword"[^>]*aria-describedby="newPassword-hint newPassword-error"[^>]*aria-invalid="true">/);
+    expect(page).toContain('<input type="hidden" name="email" value="a@b.test" autocomplete="username">');
+  });
+
+  it('when the reset pages render, then the token rides in a hidden field and the sent notice is a status', () => {
+    expect(resetPasswordPage(ctx, { csrfToken: 't', token: 'abc"def', minPasswordLength: 15, maxPasswordLength: 128 })).toContain(
+      '<input type="hidden" name="token" value="abc&quot;def">',
+    );
+    const sent = forgotPasswordPage(ctx, { csrfToken: 't', email: 'a@b.test', sentTo: 'a@b.test', ttlMinutes: 30 });
+    expect(sent).toContain('<p role="status">If an account uses a@b.test');
+    expect(sent).toContain('for 30 minutes');
   });
 });

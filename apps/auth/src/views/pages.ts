@@ -77,6 +77,7 @@ ${field({ id: 'email', label: 'Email', type: 'email', value: view.email, autocom
 ${field({ id: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', error: errors.password, maxlength: 1024, autofocus: !!view.email })}
 <button type="submit">Sign in</button>
 </form>
+<p class="alt"><a href="${ctx.prefix}/password/forgot">Forgot your password?</a></p>
 <p class="alt">No account yet? <a href="${ctx.prefix}/register${view.returnTo ? html`?return_to=${encodeURIComponent(view.returnTo)}` : ''}">Create one</a></p>`,
   );
 }
@@ -148,6 +149,7 @@ ${target.state !== undefined ? html`<input type="hidden" name="state" value="${t
 }
 <button type="submit">Sign out</button>
 </form>
+<p class="alt"><a href="${ctx.prefix}/account/password">Change my password</a></p>
 <p class="alt"><a href="${ctx.prefix}/account/deactivate">Close my account</a></p>`,
   );
 }
@@ -167,6 +169,86 @@ ${field({ id: 'password', label: 'Password', type: 'password', autocomplete: 'cu
 <button type="submit">Close my account</button>
 </form>
 <p class="alt"><a href="${ctx.prefix}/">Keep my account</a></p>`,
+  );
+}
+
+function newPasswordField(view: { error?: string; minPasswordLength: number; maxPasswordLength: number }, autofocus = false) {
+  return field({
+    id: 'newPassword',
+    label: 'New password',
+    type: 'password',
+    autocomplete: 'new-password',
+    error: view.error,
+    hint: `At least ${view.minPasswordLength} characters (up to ${view.maxPasswordLength}). A few unrelated words work well; no special characters required.`,
+    minlength: view.minPasswordLength,
+    maxlength: view.maxPasswordLength,
+    autofocus,
+  });
+}
+
+/** ASVS 5.0 6.2.3: the current and the new password, on one CSRF-protected form. */
+export function changePasswordPage(
+  ctx: PageContext,
+  view: { csrfToken: string; email: string; error?: string; fieldErrors?: FieldErrors; minPasswordLength: number; maxPasswordLength: number },
+): string {
+  const errors = view.fieldErrors ?? {};
+  return layout(
+    ctx,
+    'Change your password',
+    html`<h1>Change your password</h1>
+${formError(view.error)}
+<p>Changing the password signs you out on every other device and application. This browser stays signed in.</p>
+<form method="post" action="${ctx.prefix}/account/password" novalidate>
+<input type="hidden" name="_csrf" value="${view.csrfToken}">
+<input type="hidden" name="email" value="${view.email}" autocomplete="username">
+${field({ id: 'currentPassword', label: 'Current password', type: 'password', autocomplete: 'current-password', error: errors.currentPassword, maxlength: 1024, autofocus: true })}
+${newPasswordField({ error: errors.newPassword, minPasswordLength: view.minPasswordLength, maxPasswordLength: view.maxPasswordLength })}
+<button type="submit">Change password</button>
+</form>
+<p class="alt"><a href="${ctx.prefix}/">Back to your account</a></p>`,
+  );
+}
+
+export function forgotPasswordPage(
+  ctx: PageContext,
+  view: { csrfToken: string; email?: string; error?: string; fieldErrors?: FieldErrors; sentTo?: string; ttlMinutes: number },
+): string {
+  const errors = view.fieldErrors ?? {};
+  return layout(
+    ctx,
+    'Reset your password',
+    html`<h1>Reset your password</h1>
+${formError(view.error)}${
+      view.sentTo
+        ? html`<p role="status">If an account uses ${view.sentTo}, we have sent it a link to choose a new password. The link works once, for ${view.ttlMinutes} minutes.</p>`
+        : html`<p>Enter the email address of your account. We will send it a link to choose a new password.</p>`
+    }
+<form method="post" action="${ctx.prefix}/password/forgot" novalidate>
+<input type="hidden" name="_csrf" value="${view.csrfToken}">
+${field({ id: 'email', label: 'Email', type: 'email', value: view.email, autocomplete: 'email', error: errors.email, maxlength: 254, autofocus: !view.sentTo })}
+<button type="submit">Send the link</button>
+</form>
+<p class="alt"><a href="${ctx.prefix}/login">Back to sign in</a></p>`,
+  );
+}
+
+export function resetPasswordPage(
+  ctx: PageContext,
+  view: { csrfToken: string; token: string; error?: string; fieldErrors?: FieldErrors; minPasswordLength: number; maxPasswordLength: number },
+): string {
+  const errors = view.fieldErrors ?? {};
+  return layout(
+    ctx,
+    'Choose a new password',
+    html`<h1>Choose a new password</h1>
+${formError(view.error)}
+<p>Setting a new password signs you out on every device and application.</p>
+<form method="post" action="${ctx.prefix}/password/reset" novalidate>
+<input type="hidden" name="_csrf" value="${view.csrfToken}">
+<input type="hidden" name="token" value="${view.token}">
+${newPasswordField({ error: errors.newPassword, minPasswordLength: view.minPasswordLength, maxPasswordLength: view.maxPasswordLength }, true)}
+<button type="submit">Set new password</button>
+</form>`,
   );
 }
 

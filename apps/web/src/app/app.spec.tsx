@@ -27,6 +27,8 @@ describe('App shell', () => {
     const header = screen.getByRole('banner');
     expect(await within(header).findByText(me.user.displayName)).toBeInTheDocument();
     expect(within(header).getByText(me.user.email)).toBeInTheDocument();
+    // The auth service owns the password change page (current + new password, ASVS 6.2.3).
+    expect(within(header).getByRole('link', { name: 'Change password' })).toHaveAttribute('href', '/auth/account/password');
     const balance = await screen.findByRole('heading', { name: 'Balance' });
     expect(await within(balance.closest('section') as HTMLElement).findByText('€1,000.00')).toBeInTheDocument();
   });

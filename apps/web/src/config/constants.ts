@@ -21,6 +21,8 @@ export const paths = {
   activityStream: '/api/activity/stream',
   login: '/api/auth/login',
   logout: '/api/auth/logout',
+  /** The auth service's own page (current + new password); the gateway routes /auth to it. */
+  changePassword: '/auth/account/password',
 } as const;
 
 /** sessionStorage keys; drafts only, never credentials. */

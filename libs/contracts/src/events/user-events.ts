@@ -29,3 +29,21 @@ export const userDeactivatedEvent = defineEvent(
     { additionalProperties: false },
   ),
 );
+
+/**
+ * Published by auth when a password is changed by its owner or reset by email.
+ * Every other provider session has ended and every refresh family is revoked;
+ * consumers end the user's own sessions too (the API ends its BFF sessions).
+ */
+export const userPasswordChangedEvent = defineEvent(
+  'user.password_changed',
+  1,
+  Type.Object(
+    {
+      userId: UuidSchema,
+      changedAt: TimestampSchema,
+      reason: Type.Union([Type.Literal('changed'), Type.Literal('reset')]),
+    },
+    { additionalProperties: false },
+  ),
+);

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { createConsumer, NonRetryableError, onEvent, type Consumer } from '@flotilla/messaging';
-import { userDeactivatedEvent, userRegisteredEvent } from '@flotilla/contracts';
+import { userDeactivatedEvent, userPasswordChangedEvent, userRegisteredEvent } from '@flotilla/contracts';
 import { isLedgerError } from '../../domain/ledger/errors';
 import { createOpenAccount } from '../../domain/ledger/open-account';
 import { createAccountRepository } from '../repositories/account-repository';
@@ -11,7 +11,9 @@ export const USER_EVENTS_QUEUE = 'ledger.user-events';
  * user.registered opens the user's account; user.deactivated freezes it. Each
  * delivery runs in one transaction with the inbox row (libs/messaging), and the
  * account insert is itself idempotent, so a redelivery changes nothing.
- * user.deactivated also ends the user's browser sessions.
+ * user.deactivated also ends the user's browser sessions, and so does
+ * user.password_changed: the auth service has revoked the refresh tokens those
+ * sessions hold, and a session someone else opened must not outlive the old password.
  */
 export default fp<{ queue?: string }>(
   async (app, options) => {
@@ -37,6 +39,14 @@ export default fp<{ queue?: string }>(
           // Browser sessions end with the account; Bearer tokens die with the auth service's revocation.
           const { rowCount } = await ctx.tx.query('DELETE FROM session WHERE user_id = $1', [payload.userId]);
           ctx.logger.info(frozen ? 'account frozen' : 'account already frozen or absent', { 'user.id': payload.userId, 'session.ended': rowCount ?? 0 });
+        }),
+        onEvent(userPasswordChangedEvent, async (payload, ctx) => {
+          // Sessions opened after the change stay: only those older than it end (a redelivery then changes nothing).
+          const { rowCount } = await ctx.tx.query('DELETE FROM session WHERE user_id = $1 AND created_at <= $2', [
+            payload.userId,
+            payload.changedAt,
+          ]);
+          ctx.logger.info('password changed: browser sessions ended', { 'user.id': payload.userId, 'session.ended': rowCount ?? 0 });
         }),
       ],
     });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { userRegisteredEvent, userDeactivatedEvent } from '@flotilla/contracts';
+import { userRegisteredEvent, userDeactivatedEvent, userPasswordChangedEvent } from '@flotilla/contracts';
 import type { KitInstance } from '@flotilla/service-kit';
 import type {} from '../../../src/app/consumers/user-events';
 import type {} from '../../../src/app/plugins/external/messaging';
@@ -68,5 +68,26 @@ describe('user.registered consumer', () => {
     const refused = createLedger(pool).depositFunds({ userId, idempotencyKey: randomKey(), request: { amount: 100 }, meta: {} });
     await expect(refused).rejects.toMatchObject({ code: 'ACCOUNT_FROZEN' });
     expect((await pool.query('SELECT 1 FROM session WHERE user_id = $1', [userId])).rows).toEqual([]);
+  });
+
+  it('when user.password_changed arrives, then the BFF sessions opened before the change end and a later one stays', async () => {
+    const userId = randomUUID();
+    const insertSession = (createdAt: string) =>
+      pool
+        .query(
+          `INSERT INTO session (id_hash, user_id, email, display_name, scope, access_token, access_expires_at, expires_at, created_at)
+           VALUES ($1, $2, 'x@example.test', 'x', 'ledger:read', 'v1.sealed', now(), now() + interval '1 hour', $3) RETURNING id_hash`,
+          [randomKey().padEnd(64, '0').slice(0, 64), userId, createdAt],
+        )
+        .then((r) => r.rows[0].id_hash as string);
+    const changedAt = new Date();
+    const before = await insertSession(new Date(changedAt.getTime() - 60_000).toISOString());
+    const other = await insertSession(new Date(changedAt.getTime() - 1_000).toISOString());
+    const after = await insertSession(new Date(changedAt.getTime() + 5_000).toISOString());
+
+    await app.messaging.publisher.publish(userPasswordChangedEvent, { userId, changedAt: changedAt.toISOString(), reason: 'changed' });
+
+    await waitFor(async () => (await pool.query('SELECT 1 FROM session WHERE id_hash = ANY($1)', [[before, other]])).rows.length === 0);
+    expect((await pool.query('SELECT id_hash FROM session WHERE user_id = $1', [userId])).rows).toEqual([{ id_hash: after }]);
   });
 });

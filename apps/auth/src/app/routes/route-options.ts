@@ -13,6 +13,9 @@ export interface RouteOptions {
 
 export const SESSION_COOKIE = 'auth_session';
 
+/** The password change page; also a permitted post-login destination (the web app's user menu links here). */
+export const ACCOUNT_PASSWORD_PATH = '/account/password';
+
 export function cookiePath(prefix: string): string {
   return prefix === '' ? '/' : prefix;
 }
@@ -23,6 +26,7 @@ export function cookiePath(prefix: string): string {
  */
 export function safeReturnTo(prefix: string, value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length > 4096) return undefined;
+  if (value === `${prefix}${ACCOUNT_PASSWORD_PATH}`) return value;
   const target = `${prefix}/authorize?`;
   if (!value.startsWith(target) || /[\r\n\\]/.test(value)) return undefined;
   return value;

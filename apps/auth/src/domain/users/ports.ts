@@ -26,4 +26,18 @@ export interface UserStore {
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
   /** Deactivates, ends sessions, revokes tokens and enqueues the event atomically; false if already inactive. */
   deactivate(id: string, at: Date, event: (user: UserRecord) => OutboxEvent): Promise<boolean>;
+  /**
+   * Stores a new password hash and, atomically with it, ends every session of the
+   * user except `keepSessionId`, revokes every refresh family and access token, and
+   * enqueues the event. Counts what it ended.
+   */
+  replacePassword(
+    input: { readonly userId: string; readonly passwordHash: string; readonly at: Date; readonly keepSessionId: string | null },
+    event: OutboxEvent,
+  ): Promise<CredentialsReset>;
+}
+
+export interface CredentialsReset {
+  readonly sessionsEnded: number;
+  readonly familiesRevoked: number;
 }

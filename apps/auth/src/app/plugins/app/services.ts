@@ -8,6 +8,9 @@ import type { OAuthStore } from '../../../domain/oauth/ports';
 import { createPasswordHasher, type Argon2Options } from '../../../domain/users/password-hasher';
 import { createPasswordPolicy, type PasswordPolicy, type PasswordPolicyOptions } from '../../../domain/users/password-policy';
 import { createUserService, type UserService } from '../../../domain/users/register-user';
+import { createChangePassword, type ChangePassword } from '../../../domain/users/change-password';
+import { createPasswordReset, type PasswordReset, type ResetLimits } from '../../../domain/users/reset-password';
+import { createResetRequestsRepository, createResetTokensRepository } from './password-reset-repository';
 import { createOAuthStore } from './oauth-store';
 import { createLoginAttemptsRepository, createSessionsRepository } from './sessions-repository';
 import { createUsersRepository } from './users-repository';
@@ -20,6 +23,8 @@ declare module 'fastify' {
     sessionService: ReturnType<typeof createSessionService>;
     oauthService: OAuthService;
     oauthStore: OAuthStore;
+    changePassword: ChangePassword;
+    passwordReset: PasswordReset;
   }
 }
 
@@ -29,6 +34,7 @@ export interface ServicesPluginOptions {
   throttle: ThrottleLimits;
   sessions: SessionSettings;
   oauth: OAuthSettings;
+  passwordReset: ResetLimits & { resetUrl: string };
 }
 
 /** The use cases, wired to their Prisma repositories. */
@@ -41,14 +47,28 @@ export default fp<ServicesPluginOptions>(
 
     app.decorate('passwordPolicy', policy);
     app.decorate('userService', createUserService({ users, hasher, policy }));
+    const loginService = createLoginService({
+      users,
+      attempts: createLoginAttemptsRepository(app.db),
+      hasher,
+      limits: options.throttle,
+      maxPasswordLength: options.passwordPolicy.maxLength,
+    });
+    app.decorate('loginService', loginService);
+    app.decorate('changePassword', createChangePassword({ users, hasher, policy, login: loginService }));
+    const { resetUrl, ...resetLimits } = options.passwordReset;
     app.decorate(
-      'loginService',
-      createLoginService({
+      'passwordReset',
+      createPasswordReset({
         users,
-        attempts: createLoginAttemptsRepository(app.db),
+        tokens: createResetTokensRepository(app.prisma),
+        requests: createResetRequestsRepository(app.db),
         hasher,
-        limits: options.throttle,
-        maxPasswordLength: options.passwordPolicy.maxLength,
+        policy,
+        mailer: app.mailer,
+        limits: resetLimits,
+        resetUrl,
+        background: (work) => app.background.run(work),
       }),
     );
     app.decorate('sessionService', createSessionService(createSessionsRepository(app.db), options.sessions));
@@ -64,5 +84,5 @@ export default fp<ServicesPluginOptions>(
       }),
     );
   },
-  { name: 'services', fastify: '5.x', dependencies: ['prisma', 'signing'] },
+  { name: 'services', fastify: '5.x', dependencies: ['prisma', 'signing', 'mailer'] },
 );

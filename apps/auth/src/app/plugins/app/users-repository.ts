@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { OutboxEvent, UserRecord, UserStore } from '../../../domain/users/ports';
+import type { CredentialsReset, OutboxEvent, UserRecord, UserStore } from '../../../domain/users/ports';
 import { Prisma, type PrismaClient, type User } from '../../../generated/prisma/client';
 import { writeUserEvent } from './outbox';
 
@@ -68,5 +68,34 @@ export function createUsersRepository(prisma: PrismaClient, db: pg.Pool): UserSt
         return true;
       });
     },
+
+    async replacePassword(input, event) {
+      return prisma.$transaction((tx) => replaceCredentials(tx, input, event));
+    },
   };
+}
+
+/**
+ * The new password hash, and with it: every session but `keepSessionId` ends, every
+ * refresh family and access token of the user is revoked, and the event is enqueued.
+ * Runs inside the caller's transaction.
+ */
+export async function replaceCredentials(
+  tx: Prisma.TransactionClient,
+  input: { readonly userId: string; readonly passwordHash: string; readonly at: Date; readonly keepSessionId: string | null },
+  event: OutboxEvent,
+): Promise<CredentialsReset> {
+  const { userId, at } = input;
+  await tx.user.update({ where: { id: userId }, data: { passwordHash: input.passwordHash } });
+  const sessions = await tx.session.updateMany({
+    where: { userId, endedAt: null, ...(input.keepSessionId ? { id: { not: input.keepSessionId } } : {}) },
+    data: { endedAt: at },
+  });
+  const families = await tx.refreshTokenFamily.updateMany({
+    where: { userId, revokedAt: null },
+    data: { revokedAt: at, revokedReason: 'password-changed' },
+  });
+  await tx.accessToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: at } });
+  await writeUserEvent(tx, userId, event);
+  return { sessionsEnded: sessions.count, familiesRevoked: families.count };
 }

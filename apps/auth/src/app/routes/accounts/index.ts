@@ -3,9 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorResponseSchema, type KitInstance } from '@flotilla/service-kit';
 import { DomainError } from '../../../domain/errors';
 import { compactVerify, createLocalJWKSet } from 'jose';
-import { deactivatePage, loginPage, messagePage, registerPage, signedInPage, type FieldErrors, type LogoutTarget } from '../../../views/pages';
+import { changePasswordPage, deactivatePage, loginPage, messagePage, registerPage, signedInPage, type FieldErrors, type LogoutTarget } from '../../../views/pages';
 import { contentSecurityPolicy } from '../../plugins/external/security';
-import { cookiePath, safeReturnTo, SESSION_COOKIE, type RouteOptions } from '../route-options';
+import { ACCOUNT_PASSWORD_PATH, cookiePath, safeReturnTo, SESSION_COOKIE, type RouteOptions } from '../route-options';
 
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
@@ -32,6 +32,31 @@ const FormSchema = Type.Object(
     post_logout_redirect_uri: Type.Optional(Type.String({ maxLength: 2048 })),
     state: Type.Optional(Type.String({ maxLength: 1024 })),
   },
+  { additionalProperties: false },
+);
+
+/** For scripts and tests: the current password authenticates the change. */
+const ChangePasswordJsonSchema = Type.Object(
+  {
+    email: Type.String({ minLength: 1, maxLength: 254 }),
+    currentPassword: Type.String({ minLength: 1, maxLength: 1024 }),
+    newPassword: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+
+const ChangePasswordFormSchema = Type.Object(
+  {
+    email: Type.Optional(Type.String({ maxLength: 1024 })),
+    currentPassword: Type.Optional(Type.String({ maxLength: 4096 })),
+    newPassword: Type.Optional(Type.String({ maxLength: 4096 })),
+    _csrf: Type.Optional(Type.String({ maxLength: 256 })),
+  },
+  { additionalProperties: false },
+);
+
+const PasswordChangedSchema = Type.Object(
+  { userId: Type.String(), sessionsEnded: Type.Integer(), refreshFamiliesRevoked: Type.Integer() },
   { additionalProperties: false },
 );
 
@@ -283,6 +308,80 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
           error: error.message,
           fieldErrors: fieldErrors(error),
         });
+      }
+    },
+  );
+
+  const renderChangePassword = (reply: FastifyReply, status: number, view: { email: string; error?: string; fieldErrors?: FieldErrors }) =>
+    html(
+      reply,
+      status,
+      changePasswordPage(ctx, {
+        ...view,
+        csrfToken: reply.generateCsrf(),
+        minPasswordLength: app.passwordPolicy.minLength,
+        maxPasswordLength: app.passwordPolicy.maxLength,
+      }),
+    );
+
+  app.get(ACCOUNT_PASSWORD_PATH, async (request, reply) => {
+    const session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
+    const user = session && (await app.oauthStore.findUser(session.userId));
+    if (!user) return reply.redirect(`${prefix}/login?return_to=${encodeURIComponent(`${prefix}${ACCOUNT_PASSWORD_PATH}`)}`, 303);
+    return renderChangePassword(reply, 200, { email: user.email });
+  });
+
+  app.post(
+    ACCOUNT_PASSWORD_PATH,
+    {
+      schema: {
+        body: { content: { [JSON_TYPE]: { schema: ChangePasswordJsonSchema }, [FORM]: { schema: ChangePasswordFormSchema } } },
+        response: { 200: PasswordChangedSchema, 400: errorResponseSchema, 401: errorResponseSchema, 429: errorResponseSchema },
+      },
+      // As for /register: JSON needs a CORS preflight this service never grants; the form carries a CSRF token.
+      preHandler: (request, reply, done) => {
+        if (request.headers['content-type']?.startsWith(FORM)) return app.csrfProtection.call(app, request, reply, done);
+        done();
+      },
+    },
+    async (request, reply) => {
+      const isForm = request.headers['content-type']?.startsWith(FORM) ?? false;
+      const body = request.body as { email?: string; currentPassword?: string; newPassword?: string };
+      const session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
+      const sessionUser = session && (await app.oauthStore.findUser(session.userId));
+      // The form changes the signed-in user's password, whatever email the page carried.
+      if (isForm && !sessionUser) return reply.redirect(`${prefix}/login`, 303);
+      const email = isForm && sessionUser ? sessionUser.email : (body.email ?? '');
+      const currentPassword = body.currentPassword ?? '';
+      const newPassword = body.newPassword ?? '';
+      if (isForm && sessionUser && (!currentPassword || !newPassword)) {
+        const missing: Record<string, string> = {};
+        if (!currentPassword) missing.currentPassword = 'Enter your current password.';
+        if (!newPassword) missing.newPassword = 'Enter a new password.';
+        return renderChangePassword(reply, 400, { email, error: 'Some fields need attention.', fieldErrors: missing });
+      }
+      try {
+        const changed = await app.changePassword({
+          email,
+          currentPassword,
+          newPassword,
+          ip: request.ip,
+          currentSession: session ?? null,
+        });
+        request.log.info({ 'user.id': changed.userId, 'session.ended': changed.sessionsEnded }, 'password changed');
+        if (!isForm) {
+          return reply.code(200).send({ userId: changed.userId, sessionsEnded: changed.sessionsEnded, refreshFamiliesRevoked: changed.familiesRevoked });
+        }
+        return html(
+          reply,
+          200,
+          messagePage(ctx, { title: 'Password changed', message: 'Your password is changed. Every other device and application has been signed out.' }),
+        );
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+        if (!isForm) throw new AppError(statusFor(error), error.code, error.message, [...error.details]);
+        return renderChangePassword(reply, statusFor(error), { email, error: error.message, fieldErrors: fieldErrors(error) });
       }
     },
   );

@@ -1,5 +1,6 @@
 import type { MeResponse } from '@flotilla/contracts';
 import { Button } from '../../../components/ui/button';
+import { paths } from '../../../config/constants';
 import { useSignOut } from '../api/me';
 
 export function UserMenu({ me }: { me: MeResponse }) {
@@ -10,6 +11,9 @@ export function UserMenu({ me }: { me: MeResponse }) {
         <span className="user-name">{me.user.displayName}</span>
         <span className="user-email">{me.user.email}</span>
       </p>
+      <a className="user-menu-link" href={paths.changePassword}>
+        Change password
+      </a>
       <Button variant="secondary" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
         {signOut.isPending ? 'Signing out…' : 'Sign out'}
       </Button>

@@ -1,0 +1,58 @@
+import type pg from 'pg';
+import type { LoginAttemptStore } from '../../../domain/login/throttle';
+import type { ResetTokenStore } from '../../../domain/users/reset-password';
+import type { PrismaClient } from '../../../generated/prisma/client';
+import { replaceCredentials } from './users-repository';
+
+export function createResetTokensRepository(prisma: PrismaClient): ResetTokenStore {
+  return {
+    async create(token) {
+      await prisma.passwordResetToken.create({
+        data: { id: token.id, userId: token.userId, createdAt: token.at, expiresAt: token.expiresAt },
+      });
+    },
+    async findLive(id, at) {
+      const row = await prisma.passwordResetToken.findFirst({ where: { id, usedAt: null, expiresAt: { gt: at } }, select: { userId: true } });
+      return row?.userId;
+    },
+    async consume(input, event) {
+      return prisma.$transaction(async (tx) => {
+        // The conditional update is the single-use check: of two concurrent uses, one spends it.
+        const spent = await tx.passwordResetToken.updateManyAndReturn({
+          where: { id: input.id, usedAt: null, expiresAt: { gt: input.at } },
+          data: { usedAt: input.at },
+          select: { userId: true },
+        });
+        const userId = spent[0]?.userId;
+        if (!userId) return 'spent' as const;
+        await tx.passwordResetToken.updateMany({ where: { userId, usedAt: null }, data: { usedAt: input.at } });
+        const result = await replaceCredentials(tx, { userId, passwordHash: input.passwordHash, at: input.at, keepSessionId: null }, event(userId));
+        return { userId, ...result };
+      });
+    },
+  };
+}
+
+/** The reset request log, read through the login throttle's interface (every request counts as a "failure"). */
+export function createResetRequestsRepository(db: pg.Pool): LoginAttemptStore {
+  return {
+    async nthRecentFailure(key, n, since) {
+      const column = 'email' in key ? 'email' : 'ip';
+      const value = 'email' in key ? key.email : key.ip;
+      const { rows } = await db.query<{ created_at: Date }>(
+        `SELECT created_at FROM password_reset_requests
+         WHERE ${column} = $1 AND created_at > $2
+         ORDER BY created_at DESC OFFSET $3 LIMIT 1`,
+        [value, since, n - 1],
+      );
+      return rows[0]?.created_at;
+    },
+    async record(attempt) {
+      await db.query('INSERT INTO password_reset_requests (email, ip, created_at) VALUES ($1, $2, $3)', [
+        attempt.email.slice(0, 254),
+        attempt.ip.slice(0, 64),
+        attempt.at,
+      ]);
+    },
+  };
+}
