@@ -27,10 +27,16 @@ describe('App shell', () => {
     const header = screen.getByRole('banner');
     expect(await within(header).findByText(me.user.displayName)).toBeInTheDocument();
     expect(within(header).getByText(me.user.email)).toBeInTheDocument();
-    // The auth service owns the password change page (current + new password, ASVS 6.2.3).
-    expect(within(header).getByRole('link', { name: 'Change password' })).toHaveAttribute('href', '/auth/account/password');
     const balance = await screen.findByRole('heading', { name: 'Balance' });
     expect(await within(balance.closest('section') as HTMLElement).findByText('€1,000.00')).toBeInTheDocument();
+  });
+
+  it('when signed in, then the user menu links to the auth service\'s password change page', async () => {
+    renderApp('/');
+
+    const header = screen.getByRole('banner');
+    // The auth service owns the page (current + new password, ASVS 6.2.3); the gateway routes /auth to it.
+    expect(await within(header).findByRole('link', { name: 'Change password' })).toHaveAttribute('href', '/auth/account/password');
   });
 
   it('when the API is down, then a clear message and Retry are shown, and Retry recovers', async () => {
