@@ -72,6 +72,8 @@ export const authConfigSchema = Type.Object({
   PASSWORD_RESET_MAX_PER_IP: Type.Integer({ minimum: 1, maximum: 100_000, default: 20, description: 'Reset requests per client IP per window' }),
   PASSWORD_RESET_WINDOW_SECONDS: seconds({ default: 3600, minimum: 60, maximum: 86_400, description: 'Sliding window of the reset limits' }),
 
+  MFA_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Wrong second-factor codes per account per login window' }),
+
   HOUSEKEEPING_INTERVAL_SECONDS: seconds({ default: 600, minimum: 10, maximum: 86_400, description: 'How often expired rows are deleted' }),
   HOUSEKEEPING_RETENTION_SECONDS: seconds({
     default: 86_400,

@@ -13,6 +13,7 @@ import signing from './plugins/external/signing';
 import accountRoutes from './routes/accounts';
 import oauthRoutes from './routes/oauth';
 import passwordRoutes from './routes/password';
+import mfaRoutes from './routes/mfa';
 import { cookiePath, type RouteOptions } from './routes/route-options';
 import { authErrorHandler } from './routes/unavailable';
 import wellKnownRoutes from './routes/well-known';
@@ -95,6 +96,11 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
       windowSeconds: config.PASSWORD_RESET_WINDOW_SECONDS,
       resetUrl: `${config.ISSUER}/password/reset`,
     },
+    mfaThrottle: {
+      accountMaxFailures: config.MFA_MAX_FAILURES_PER_ACCOUNT,
+      ipMaxFailures: config.LOGIN_MAX_FAILURES_PER_IP,
+      windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS,
+    },
   });
 
   await app.register(housekeeping, {
@@ -114,6 +120,7 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
     await routes.register(wellKnownRoutes, routeOptions);
     await routes.register(accountRoutes, routeOptions);
     await routes.register(passwordRoutes, routeOptions);
+    await routes.register(mfaRoutes, routeOptions);
     await routes.register(oauthRoutes, routeOptions);
   }, { prefix: config.ROUTE_PREFIX });
 

@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html';
+import { html, SafeHtml } from './html';
 
 export interface PageContext {
   /** Route prefix ('' or '/auth'), for links, form actions and assets. */
@@ -150,6 +150,7 @@ ${target.state !== undefined ? html`<input type="hidden" name="state" value="${t
 <button type="submit">Sign out</button>
 </form>
 <p class="alt"><a href="${ctx.prefix}/account/password">Change my password</a></p>
+<p class="alt"><a href="${ctx.prefix}/account/totp">Two-factor authentication</a></p>
 <p class="alt"><a href="${ctx.prefix}/account/deactivate">Close my account</a></p>`,
   );
 }
@@ -249,6 +250,64 @@ ${formError(view.error)}
 ${newPasswordField({ error: errors.newPassword, minPasswordLength: view.minPasswordLength, maxPasswordLength: view.maxPasswordLength }, true)}
 <button type="submit">Set new password</button>
 </form>`,
+  );
+}
+
+/** The second step of sign-in (ASVS 5.0 6.3.3). */
+export function otpPage(ctx: PageContext, view: { csrfToken: string; returnTo?: string; error?: string; fieldErrors?: FieldErrors }): string {
+  const errors = view.fieldErrors ?? {};
+  return layout(
+    ctx,
+    'Two-factor authentication',
+    html`<h1>Two-factor authentication</h1>
+${formError(view.error)}
+<p>Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>
+<form method="post" action="${ctx.prefix}/login/otp" novalidate>
+<input type="hidden" name="_csrf" value="${view.csrfToken}">
+${view.returnTo ? html`<input type="hidden" name="return_to" value="${view.returnTo}">` : ''}
+${field({ id: 'code', label: 'Code', type: 'text', autocomplete: 'one-time-code', error: errors.code, maxlength: 32, autofocus: true, hint: 'A code works once.' })}
+<button type="submit">Verify</button>
+</form>
+<p class="alt"><a href="${ctx.prefix}/login">Start over</a></p>`,
+  );
+}
+
+/**
+ * TOTP enrolment: the QR code is inline SVG markup rendered on the server (no
+ * script, no data: image), so the strict CSP holds; the secret is shown for typing.
+ */
+export function totpEnrolPage(
+  ctx: PageContext,
+  view: { csrfToken: string; secret: string; qrSvg: string; error?: string; fieldErrors?: FieldErrors },
+): string {
+  const errors = view.fieldErrors ?? {};
+  const grouped = view.secret.replace(/(.{4})/g, '$1 ').trim();
+  return layout(
+    ctx,
+    'Set up two-factor authentication',
+    html`<h1>Set up two-factor authentication</h1>
+${formError(view.error)}
+<p>Scan this code with an authenticator app, or type the key below into it. Then enter the 6-digit code it shows.</p>
+<figure class="qr" role="img" aria-label="QR code of the authenticator key">${new SafeHtml(view.qrSvg)}</figure>
+<p>Key: <code id="totp-secret" data-secret="${view.secret}">${grouped}</code></p>
+<form method="post" action="${ctx.prefix}/account/totp" novalidate>
+<input type="hidden" name="_csrf" value="${view.csrfToken}">
+${field({ id: 'code', label: 'Code from the app', type: 'text', autocomplete: 'one-time-code', error: errors.code, maxlength: 6, autofocus: true })}
+<button type="submit">Turn on two-factor authentication</button>
+</form>
+<p class="alt"><a href="${ctx.prefix}/">Not now</a></p>`,
+  );
+}
+
+export function recoveryCodesPage(ctx: PageContext, view: { codes: readonly string[] }): string {
+  return layout(
+    ctx,
+    'Two-factor authentication is on',
+    html`<h1>Two-factor authentication is on</h1>
+<p role="status">From now on, signing in asks for a code from your app.</p>
+<p>Keep these recovery codes somewhere safe. Each works once, in place of a code from the app. They are not shown again.</p>
+<ul class="codes" aria-label="Recovery codes">${view.codes.map((c) => html`<li><code>${c}</code></li>`)}</ul>
+<p class="alt"><a href="${ctx.prefix}/">Back to your account</a></p>`,
   );
 }
 

@@ -47,3 +47,18 @@ export const userPasswordChangedEvent = defineEvent(
     { additionalProperties: false },
   ),
 );
+
+/** Published by auth when a second factor is turned on or off (ASVS 5.0 6.3.3 changes are notified). */
+export const userMfaChangedEvent = defineEvent(
+  'user.mfa_changed',
+  1,
+  Type.Object(
+    {
+      userId: UuidSchema,
+      method: Type.Union([Type.Literal('totp'), Type.Literal('webauthn')]),
+      enabled: Type.Boolean(),
+      changedAt: TimestampSchema,
+    },
+    { additionalProperties: false },
+  ),
+);

@@ -13,6 +13,12 @@ export interface RouteOptions {
 
 export const SESSION_COOKIE = 'auth_session';
 
+/** Signed, short-lived: the password step passed and the second factor is being asked for (routes/mfa). */
+export const MFA_PENDING_COOKIE = 'auth_mfa';
+
+/** How long the password step stays good while the second factor is asked for. */
+export const MFA_PENDING_SECONDS = 300;
+
 /** The password change page; also a permitted post-login destination (the web app's user menu links here). */
 export const ACCOUNT_PASSWORD_PATH = '/account/password';
 

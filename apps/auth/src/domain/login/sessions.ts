@@ -14,10 +14,20 @@ export interface SessionRecord {
   readonly lastSeenAt: Date;
   readonly expiresAt: Date;
   readonly endedAt: Date | null;
+  /** OIDC amr (RFC 8176) of the sign-in that opened the session. */
+  readonly amr: readonly string[];
 }
 
 export interface SessionStore {
-  create(session: { readonly id: string; readonly userId: string; readonly expiresAt: Date; readonly ip: string; readonly userAgent: string | null; readonly at: Date }): Promise<void>;
+  create(session: {
+    readonly id: string;
+    readonly userId: string;
+    readonly expiresAt: Date;
+    readonly ip: string;
+    readonly userAgent: string | null;
+    readonly at: Date;
+    readonly amr: readonly string[];
+  }): Promise<void>;
   find(id: string): Promise<(SessionRecord & { readonly userActive: boolean }) | undefined>;
   touch(id: string, at: Date): Promise<void>;
   end(id: string, at: Date): Promise<void>;
@@ -30,12 +40,14 @@ export interface ActiveSession {
   readonly userId: string;
   /** When the user last proved their password (OIDC auth_time). */
   readonly authTime: Date;
+  /** How the user proved it (RFC 8176): ['pwd'] or ['pwd', 'otp']. */
+  readonly amr: readonly string[];
 }
 
 export function createSessionService(store: SessionStore, settings: SessionSettings, now: () => Date = () => new Date()) {
   return {
     /** Returns the cookie value; only its hash is stored. */
-    async start(userId: string, ip: string, userAgent: string | null): Promise<string> {
+    async start(userId: string, ip: string, userAgent: string | null, amr: readonly string[] = ['pwd']): Promise<string> {
       const token = randomToken();
       const at = now();
       await store.create({
@@ -45,6 +57,7 @@ export function createSessionService(store: SessionStore, settings: SessionSetti
         ip,
         userAgent: userAgent?.slice(0, 512) ?? null,
         at,
+        amr,
       });
       return token;
     },
@@ -62,7 +75,7 @@ export function createSessionService(store: SessionStore, settings: SessionSetti
       }
       // Touch at most once a minute: a page view should not always write.
       if (at.getTime() - session.lastSeenAt.getTime() > 60_000) await store.touch(id, at);
-      return { id, userId: session.userId, authTime: session.createdAt };
+      return { id, userId: session.userId, authTime: session.createdAt, amr: session.amr };
     },
 
     async end(token: string | undefined): Promise<void> {

@@ -57,6 +57,14 @@ export type OAuthService = ReturnType<typeof createOAuthService>;
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 const addSeconds = (d: Date, s: number) => new Date(d.getTime() + s * 1000);
 
+/** The two assurance levels the ID token's acr names (OIDC Core §2); discovery lists them. */
+export const ACR_VALUES = { singleFactor: 'urn:flotilla:acr:1fa', multiFactor: 'urn:flotilla:acr:2fa' } as const;
+
+/** Two factors when a second one (RFC 8176 otp, or a hardware key) joined the password. */
+export function acrFor(amr: readonly string[]): string {
+  return amr.includes('otp') || amr.includes('hwk') ? ACR_VALUES.multiFactor : ACR_VALUES.singleFactor;
+}
+
 export function createOAuthService(deps: OAuthServiceDeps) {
   const { store, signer, secrets, settings } = deps;
   const now = deps.now ?? (() => new Date());
@@ -112,7 +120,7 @@ export function createOAuthService(deps: OAuthServiceDeps) {
     return token;
   }
 
-  async function idTokenFor(client: Client, userId: string, scopes: readonly string[], authTime: Date, nonce?: string) {
+  async function idTokenFor(client: Client, userId: string, scopes: readonly string[], authTime: Date, amr: readonly string[], nonce?: string) {
     const user = await store.findUser(userId);
     if (!user) throw new OAuthError('invalid_grant', 'user no longer exists');
     const issuedAt = seconds(now());
@@ -123,6 +131,9 @@ export function createOAuthService(deps: OAuthServiceDeps) {
       iat: issuedAt,
       exp: issuedAt + settings.idTokenTtlSeconds,
       auth_time: seconds(authTime),
+      // OIDC Core §2 / RFC 8176: how the user signed in, and the assurance it gives.
+      amr: [...amr],
+      acr: acrFor(amr),
       ...(nonce ? { nonce } : {}),
       ...(scopes.includes('email') ? { email: user.email, email_verified: false } : {}),
       ...(scopes.includes('profile') ? { name: user.displayName } : {}),
@@ -139,7 +150,11 @@ export function createOAuthService(deps: OAuthServiceDeps) {
     authenticateClient,
 
     /** Stores a code for a validated request and returns the code itself (only its hash is kept). */
-    async issueAuthorizationCode(request: AuthorizationRequest, user: { id: string; authTime: Date }, sessionId: string | null) {
+    async issueAuthorizationCode(
+      request: AuthorizationRequest,
+      user: { id: string; authTime: Date; amr?: readonly string[] },
+      sessionId: string | null,
+    ) {
       const code = randomToken();
       const createdAt = now();
       await store.saveAuthorizationCode({
@@ -152,6 +167,7 @@ export function createOAuthService(deps: OAuthServiceDeps) {
         nonce: request.nonce ?? null,
         codeChallenge: request.codeChallenge,
         authTime: user.authTime,
+        amr: user.amr ?? ['pwd'],
         expiresAt: addSeconds(createdAt, settings.authorizationCodeTtlSeconds),
       });
       return code;
@@ -196,6 +212,7 @@ export function createOAuthService(deps: OAuthServiceDeps) {
           scope: code.scope,
           nonce: code.nonce,
           authTime: code.authTime,
+          amr: code.amr,
           expiresAt: familyExpiresAt,
           tokenHash: sha256Hex(refreshToken),
           tokenExpiresAt: minDate(addSeconds(at, settings.refreshTokenIdleTtlSeconds), familyExpiresAt),
@@ -211,7 +228,7 @@ export function createOAuthService(deps: OAuthServiceDeps) {
         authTime: code.authTime,
       });
       const idToken = scopes.includes('openid')
-        ? await idTokenFor(client, code.userId, scopes, code.authTime, code.nonce ?? undefined)
+        ? await idTokenFor(client, code.userId, scopes, code.authTime, code.amr, code.nonce ?? undefined)
         : undefined;
       return {
         access_token: accessToken,
@@ -267,7 +284,7 @@ export function createOAuthService(deps: OAuthServiceDeps) {
         authorizationCodeId: null,
         authTime: family.authTime,
       });
-      const idToken = scopes.includes('openid') ? await idTokenFor(client, family.userId, scopes, family.authTime) : undefined;
+      const idToken = scopes.includes('openid') ? await idTokenFor(client, family.userId, scopes, family.authTime, family.amr) : undefined;
       return {
         access_token: accessToken,
         token_type: 'Bearer',

@@ -12,6 +12,8 @@ export interface StoredAuthorizationCode {
   readonly codeChallenge: string;
   readonly authTime: Date;
   readonly expiresAt: Date;
+  /** RFC 8176 methods of the sign-in behind the code; the ID token's amr. */
+  readonly amr: readonly string[];
 }
 
 export type ConsumeCodeResult =
@@ -26,6 +28,7 @@ export interface RefreshFamily {
   readonly scope: string;
   readonly authTime: Date;
   readonly expiresAt: Date;
+  readonly amr: readonly string[];
 }
 
 export type RotateResult =
@@ -66,6 +69,7 @@ export interface OAuthStore {
     readonly scope: string;
     readonly nonce: string | null;
     readonly authTime: Date;
+    readonly amr: readonly string[];
     readonly expiresAt: Date;
     readonly tokenHash: string;
     readonly tokenExpiresAt: Date;
@@ -107,6 +111,8 @@ export interface IdTokenClaimsToSign {
   readonly iat: number;
   readonly exp: number;
   readonly auth_time: number;
+  readonly amr: readonly string[];
+  readonly acr: string;
   readonly nonce?: string;
   readonly email?: string;
   readonly email_verified?: boolean;

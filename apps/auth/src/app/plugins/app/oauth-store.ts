@@ -28,11 +28,20 @@ function toCode(row: AuthorizationCode): StoredAuthorizationCode {
     codeChallenge: row.codeChallenge,
     authTime: row.authTime,
     expiresAt: row.expiresAt,
+    amr: row.amr,
   };
 }
 
 function toFamily(row: RefreshTokenFamily): RefreshFamily {
-  return { id: row.id, clientId: row.clientId, userId: row.userId, scope: row.scope, authTime: row.authTime, expiresAt: row.expiresAt };
+  return {
+    id: row.id,
+    clientId: row.clientId,
+    userId: row.userId,
+    scope: row.scope,
+    authTime: row.authTime,
+    expiresAt: row.expiresAt,
+    amr: row.amr,
+  };
 }
 
 export function createOAuthStore(prisma: PrismaClient): OAuthStore {
@@ -53,7 +62,7 @@ export function createOAuthStore(prisma: PrismaClient): OAuthStore {
     },
 
     async saveAuthorizationCode(code) {
-      await prisma.authorizationCode.create({ data: { ...code } });
+      await prisma.authorizationCode.create({ data: { ...code, amr: [...code.amr] } });
     },
 
     async consumeAuthorizationCode(id, now) {
@@ -88,6 +97,7 @@ export function createOAuthStore(prisma: PrismaClient): OAuthStore {
           scope: input.scope,
           nonce: input.nonce,
           authTime: input.authTime,
+          amr: [...input.amr],
           expiresAt: input.expiresAt,
           tokens: { create: { id: input.tokenHash, expiresAt: input.tokenExpiresAt } },
         },

@@ -11,6 +11,8 @@ import { createUserService, type UserService } from '../../../domain/users/regis
 import { createChangePassword, type ChangePassword } from '../../../domain/users/change-password';
 import { createPasswordReset, type PasswordReset, type ResetLimits } from '../../../domain/users/reset-password';
 import { createResetRequestsRepository, createResetTokensRepository } from './password-reset-repository';
+import { createTotpService, type TotpService } from '../../../domain/mfa/totp';
+import { createMfaAttemptsRepository, createTotpRepository } from './mfa-repository';
 import { createOAuthStore } from './oauth-store';
 import { createLoginAttemptsRepository, createSessionsRepository } from './sessions-repository';
 import { createUsersRepository } from './users-repository';
@@ -25,6 +27,7 @@ declare module 'fastify' {
     oauthStore: OAuthStore;
     changePassword: ChangePassword;
     passwordReset: PasswordReset;
+    totpService: TotpService;
   }
 }
 
@@ -35,6 +38,7 @@ export interface ServicesPluginOptions {
   sessions: SessionSettings;
   oauth: OAuthSettings;
   passwordReset: ResetLimits & { resetUrl: string };
+  mfaThrottle: ThrottleLimits;
 }
 
 /** The use cases, wired to their Prisma repositories. */
@@ -69,6 +73,15 @@ export default fp<ServicesPluginOptions>(
         limits: resetLimits,
         resetUrl,
         background: (work) => app.background.run(work),
+      }),
+    );
+    app.decorate(
+      'totpService',
+      createTotpService({
+        store: createTotpRepository(app.prisma, app.db),
+        attempts: createMfaAttemptsRepository(app.db),
+        limits: options.mfaThrottle,
+        issuerName: 'Flotilla',
       }),
     );
     app.decorate('sessionService', createSessionService(createSessionsRepository(app.db), options.sessions));

@@ -9,9 +9,9 @@ export function createSessionsRepository(db: pg.Pool): SessionStore {
   return {
     async create(session) {
       await db.query(
-        `INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
-         VALUES ($1, $2::uuid, $3, $3, $4, $5, $6)`,
-        [session.id, session.userId, session.at, session.expiresAt, session.ip.slice(0, 64), session.userAgent],
+        `INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent, amr)
+         VALUES ($1, $2::uuid, $3, $3, $4, $5, $6, $7::text[])`,
+        [session.id, session.userId, session.at, session.expiresAt, session.ip.slice(0, 64), session.userAgent, [...session.amr]],
       );
     },
     async find(id) {
@@ -23,8 +23,9 @@ export function createSessionsRepository(db: pg.Pool): SessionStore {
         expires_at: Date;
         ended_at: Date | null;
         status: string;
+        amr: string[];
       }>(
-        `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ended_at, u.status
+        `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ended_at, s.amr, u.status
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`,
         [id],
       );
@@ -38,6 +39,7 @@ export function createSessionsRepository(db: pg.Pool): SessionStore {
         expiresAt: row.expires_at,
         endedAt: row.ended_at,
         userActive: row.status === 'ACTIVE',
+        amr: row.amr,
       };
     },
     async touch(id, at) {

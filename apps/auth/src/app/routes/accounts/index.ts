@@ -5,7 +5,7 @@ import { DomainError } from '../../../domain/errors';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { changePasswordPage, deactivatePage, loginPage, messagePage, registerPage, signedInPage, type FieldErrors, type LogoutTarget } from '../../../views/pages';
 import { contentSecurityPolicy } from '../../plugins/external/security';
-import { ACCOUNT_PASSWORD_PATH, cookiePath, safeReturnTo, SESSION_COOKIE, type RouteOptions } from '../route-options';
+import { ACCOUNT_PASSWORD_PATH, cookiePath, MFA_PENDING_COOKIE, MFA_PENDING_SECONDS, safeReturnTo, SESSION_COOKIE, type RouteOptions } from '../route-options';
 
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
@@ -179,6 +179,19 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
       }
       try {
         const user = await app.loginService.verifyPassword({ email, password, ip: request.ip });
+        if (await app.totpService.isEnabled(user.id)) {
+          // No session yet: the second factor decides (routes/mfa).
+          const until = Date.now() + MFA_PENDING_SECONDS * 1000;
+          reply.setCookie(MFA_PENDING_COOKIE, `${user.id}.${until}`, {
+            signed: true,
+            httpOnly: true,
+            sameSite: 'lax',
+            secure: options.cookieSecure,
+            path,
+            maxAge: MFA_PENDING_SECONDS,
+          });
+          return reply.redirect(`${prefix}/login/otp${returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`, 303);
+        }
         await startSession(request, reply, user.id);
         return reply.redirect(returnTo ?? `${prefix}/`, 303);
       } catch (error) {

@@ -126,7 +126,7 @@ export default async function oauthRoutes(app: KitInstance, options: RouteOption
     }
 
     // First-party clients only: consent is implied by registration, so no consent screen.
-    const code = await service.issueAuthorizationCode(authRequest, { id: session.userId, authTime: session.authTime }, session.id);
+    const code = await service.issueAuthorizationCode(authRequest, { id: session.userId, authTime: session.authTime, amr: session.amr }, session.id);
     reply.header('cache-control', 'no-store');
     return reply.redirect(buildRedirect(authRequest.redirectUri, { code, state: authRequest.state, iss: options.issuer }), 302);
   });

@@ -38,7 +38,7 @@ export default async function wellKnownRoutes(app: KitInstance, options: RouteOp
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256'],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'email', 'email_verified', 'name'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'email', 'email_verified', 'name', 'amr', 'acr'],
     prompt_values_supported: ['none', 'login', 'create'],
     authorization_response_iss_parameter_supported: true,
     request_parameter_supported: false,
