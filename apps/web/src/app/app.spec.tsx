@@ -27,7 +27,8 @@ describe('App shell', () => {
     const header = screen.getByRole('banner');
     expect(await within(header).findByText(me.user.displayName)).toBeInTheDocument();
     expect(within(header).getByText(me.user.email)).toBeInTheDocument();
-    const balance = await screen.findByRole('heading', { name: 'Balance' });
+    // The dashboard is a lazy chunk: its first load in a test run can take seconds on a busy machine.
+    const balance = await screen.findByRole('heading', { name: 'Balance' }, { timeout: 10_000 });
     expect(await within(balance.closest('section') as HTMLElement).findByText('€1,000.00')).toBeInTheDocument();
   });
 
