@@ -356,7 +356,7 @@ describe('OAuth 2.1 / OIDC with oauth4webapi as the client (real PostgreSQL)', (
       });
       expect(mismatched.statusCode).toBe(400);
 
-      const expired = app.tokenSigner.signIdToken({ sub: user.id, aud: TEST_CLIENTS.bff.id, azp: TEST_CLIENTS.bff.id, iat: 1_000_000, exp: 1_000_600, auth_time: 1_000_000 });
+      const expired = app.tokenSigner.signIdToken({ sub: user.id, aud: TEST_CLIENTS.bff.id, azp: TEST_CLIENTS.bff.id, iat: 1_000_000, exp: 1_000_600, auth_time: 1_000_000, amr: ['pwd'], acr: 'urn:flotilla:acr:1fa' });
       const accepted = await app.inject({
         method: 'GET',
         url: logoutUrl({ id_token_hint: expired, post_logout_redirect_uri: TEST_CLIENTS.bff.postLogoutRedirectUri }),

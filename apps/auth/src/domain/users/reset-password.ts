@@ -34,11 +34,14 @@ export interface ResetLimits {
   readonly windowSeconds: number;
 }
 
+/** The reset request log: the login throttle's counting, without its reservations. */
+export type ResetRequestLog = Pick<LoginAttemptStore, 'nthRecentFailure' | 'record'>;
+
 export interface ResetPasswordDeps {
   readonly users: UserStore;
   readonly tokens: ResetTokenStore;
   /** Every request counts, known address or not: the throttle cannot reveal which exist. */
-  readonly requests: LoginAttemptStore;
+  readonly requests: ResetRequestLog;
   readonly hasher: PasswordHasher;
   readonly policy: PasswordPolicy;
   readonly mailer: Mailer;

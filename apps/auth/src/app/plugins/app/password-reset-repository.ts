@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import type { LoginAttemptStore } from '../../../domain/login/throttle';
-import type { ResetTokenStore } from '../../../domain/users/reset-password';
+import type { ResetRequestLog, ResetTokenStore } from '../../../domain/users/reset-password';
 import type { PrismaClient } from '../../../generated/prisma/client';
 import { replaceCredentials } from './users-repository';
 
@@ -34,7 +33,7 @@ export function createResetTokensRepository(prisma: PrismaClient): ResetTokenSto
 }
 
 /** The reset request log, read through the login throttle's interface (every request counts as a "failure"). */
-export function createResetRequestsRepository(db: pg.Pool): LoginAttemptStore {
+export function createResetRequestsRepository(db: pg.Pool): ResetRequestLog {
   return {
     async nthRecentFailure(key, n, since) {
       const column = 'email' in key ? 'email' : 'ip';
