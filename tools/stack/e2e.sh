@@ -4,14 +4,14 @@
 # 1. Docker engine and base images (../shared/offline-images when needed);
 # 2. secrets (tools/gen-secrets.sh keeps existing ones);
 # 3. images through Nx (`nx run-many -t docker-build`, cached per app);
-# 4. the core stack (everything but the observability profile), up until
-#    every service is healthy;
+# 4. the core stack (everything but the observability profile), `up --wait`
+#    until every service is healthy;
 # 5. Playwright (apps/web-e2e) against the gateway, BASE_URL=http://localhost:8080;
 # 6. always: `compose down -v`, even on failure or Ctrl-C.
 # Artifacts on failure: dist/.playwright/apps/web-e2e/playwright-report (HTML
 # report), apps/web-e2e/test-output/playwright/output (traces, screenshots) and
 # tmp/e2e/compose.log (every container's log).
-# E2E_KEEP=1 leaves the stack running for debugging (then: docker-compose -p flotilla-e2e down -v).
+# E2E_KEEP=1 leaves the stack running for debugging (then: docker compose -p flotilla-e2e down -v).
 # After Playwright, every tools/stack/checks/*.sh runs against the live stack in
 # name order (NN-name.sh; checks that break the stack, such as chaos, sort last),
 # with STACK_PROJECT and STACK_COMPOSE (the compose command line for this
@@ -50,13 +50,37 @@ step "secrets"
 bash tools/gen-secrets.sh || exit 1
 
 # Every shipped combination must parse, including the ones CI does not run:
-# dev (with the override), the observability profile, staging/prod (TLS).
+# dev (with the override), the observability profile, staging/prod (TLS), and
+# the swarm file. Counted as "compose-checks: N passed, N failed".
 step "compose files"
+status=0 compose_passed=0 compose_failed=0
+compose_check() { # compose_check NAME CMD...: CMD must succeed
+  local name=$1; shift
+  if "$@" >"$ARTIFACTS/compose-check.out" 2>&1; then
+    compose_passed=$((compose_passed + 1)); stack_log "ok: $name"
+  else
+    compose_failed=$((compose_failed + 1)); stack_log "FAILED: $name"; cat "$ARTIFACTS/compose-check.out" >&2
+  fi
+}
 for variant in "" "--profile observability" "--env-file docker/env/prod.env -f docker-compose.yml -f compose.prod.yml" \
   "--env-file docker/env/staging.env -f docker-compose.yml -f compose.prod.yml"; do
   # shellcheck disable=SC2086 # the variant is a list of arguments
-  "${COMPOSE_CMD[@]}" $variant config -q || { stack_log "compose config failed: ${variant:-dev}"; exit 1; }
+  compose_check "compose config ${variant:-(dev)}" "${COMPOSE_CMD[@]}" $variant config -q
 done
+# A Compose v1 user gets a sentence, not a cryptic parse error: v1 stops at
+# the gateway's org.flotilla.compose label and prints it. Bookworm's
+# docker-compose 1.29 is on this machine (offline-images installs it).
+if command -v docker-compose >/dev/null 2>&1 && docker-compose version 2>/dev/null | grep -q 'version 1\.'; then
+  v1_says_v2() {
+    local out
+    out=$(docker-compose -f docker-compose.yml config -q 2>&1) && { echo "docker-compose 1.x accepted the file"; return 1; }
+    echo "$out"
+    grep -q 'this file needs Compose v2 (docker compose)' <<<"$out"
+  }
+  compose_check "docker-compose 1.x says the file needs Compose v2" v1_says_v2
+else
+  stack_log "no docker-compose 1.x here: the v1 message is not checked"
+fi
 
 step "images (nx run-many -t docker-build)"
 stack_build_images || exit 1
@@ -69,13 +93,18 @@ if [ -z "${PROMETHEUS_CONFIG_DIR:-}${ALERTMANAGER_CONFIG_DIR:-}" ]; then
   eval "$(bash tools/stack/fast-alerting.sh "$ARTIFACTS/config")" || exit 1
 fi
 step "starting the core stack"
-up_seconds=$(stack_up) || exit 1
-step "stack healthy ${up_seconds}s after up"
+up_seconds=$(stack_up 2>"$ARTIFACTS/up.log") || { cat "$ARTIFACTS/up.log" >&2; exit 1; }
+cat "$ARTIFACTS/up.log" >&2
+step "stack healthy ${up_seconds}s after up --wait"
+# pull_policy and --no-build: `up` never asks a registry for anything.
+no_pull() { ! grep -iE 'pulling|registry-1\.docker\.io|pull access denied' "$ARTIFACTS/up.log"; }
+compose_check "up tried no pull" no_pull
+echo "compose-checks: $compose_passed passed, $compose_failed failed"
+[ "$compose_failed" = 0 ] || status=1
 
 step "Playwright against $PUBLIC_URL"
-BASE_URL=$PUBLIC_URL npx playwright test --config apps/web-e2e/playwright.config.mts
-status=$?
-if [ "$status" -ne 0 ]; then
+if ! BASE_URL=$PUBLIC_URL npx playwright test --config apps/web-e2e/playwright.config.mts; then
+  status=1
   stack_log "Playwright failed: HTML report in dist/.playwright/apps/web-e2e/playwright-report," \
     "traces and screenshots in apps/web-e2e/test-output/playwright/output"
 fi

@@ -27,9 +27,9 @@ stack_ensure_node() {
 }
 
 # The offline stand-ins (../shared/offline-images) when no base image is
-# configured or no engine answers: build.sh installs docker.io and
-# docker-compose if missing, starts dockerd, builds what is out of date (2 s
-# when nothing is) and prints the image variables.
+# configured or no engine answers: build.sh installs docker.io (and Compose
+# v1, which nothing here uses) if missing, starts dockerd, builds what is out
+# of date (2 s when nothing is) and prints the image variables. Then Compose v2.
 stack_ensure_docker() {
   if [ -z "${NODE_IMAGE:-}" ] || ! docker info >/dev/null 2>&1; then
     local build=${OFFLINE_IMAGES_DIR:-$STACK_ROOT/../shared/offline-images}/build.sh
@@ -50,16 +50,19 @@ stack_ensure_docker() {
       eval "$env_text"
     fi
   fi
-  if command -v docker-compose >/dev/null 2>&1; then
-    COMPOSE_CMD=(docker-compose)
-  elif docker compose version >/dev/null 2>&1; then
-    COMPOSE_CMD=(docker compose)
-  else
-    stack_log "neither docker-compose nor the docker compose plugin is installed"
+  # Compose v2 (and buildx) as CLI plugins: Debian's packages, from trixie on
+  # bookworm (tools/stack/install-compose-v2.sh; nothing to do when present).
+  bash "$STACK_ROOT/tools/stack/install-compose-v2.sh" || {
+    stack_log "Compose v2 is not installed and could not be installed (bash tools/stack/install-compose-v2.sh)"
+    return 1
+  }
+  COMPOSE_CMD=(docker compose)
+  # shellcheck disable=SC2206 # COMPOSE="docker compose --ansi never" etc.
+  [ -z "${COMPOSE:-}" ] || COMPOSE_CMD=($COMPOSE)
+  if ! "${COMPOSE_CMD[@]}" version 2>/dev/null | grep -qE 'version v?2\.'; then
+    stack_log "COMPOSE=${COMPOSE_CMD[*]} is not Compose v2; the compose files need v2 (docker-compose 1.x reached end of life in 2023)"
     return 1
   fi
-  # shellcheck disable=SC2206 # COMPOSE="docker compose" picks Compose v2 explicitly
-  [ -z "${COMPOSE:-}" ] || COMPOSE_CMD=($COMPOSE)
 }
 
 STACK_PROJECT=${STACK_PROJECT:-flotilla-e2e}
@@ -89,11 +92,12 @@ stack_build_images() {
 }
 
 # Brings up the core stack (no observability profile) and returns when every
-# service is healthy: `up -d` waits for the stack-ready job's conditions.
-# Prints the seconds it took on stdout.
+# service is healthy and every one-shot job has exited 0 (`up --wait`). The
+# images are the ones `nx run-many -t docker-build` made: --no-build, and
+# pull_policy keeps Compose from trying a registry. Prints the seconds on stdout.
 stack_up() {
   local start=$SECONDS
-  if ! compose up -d --no-build >&2; then
+  if ! compose up -d --no-build --wait --wait-timeout "${STACK_WAIT_TIMEOUT:-300}" >&2; then
     stack_log "the stack did not become healthy"
     stack_report
     return 1

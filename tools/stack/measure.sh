@@ -44,7 +44,7 @@ for image in api-migrate auth-migrate; do
   printf '  %-24s %8s MB   (one-shot job image: Prisma CLI + schema; not a service)\n' "flotilla/$image:$tag" "$(mb "flotilla/$image:$tag")"
 done
 
-echo "== seconds from up to every core service healthy (stack-ready), images built"
+echo "== seconds from 'up --wait' to every core service healthy, images built"
 stack_down
 cold=$(stack_up) || exit 1
 echo "  empty volumes (initdb, migrations, seed): ${cold}s"
