@@ -11,6 +11,7 @@
 # Artifacts on failure: dist/.playwright/apps/web-e2e/playwright-report (HTML
 # report), apps/web-e2e/test-output/playwright/output (traces, screenshots) and
 # tmp/e2e/compose.log (every container's log).
+# E2E_SKIP_BUILD=1 uses the flotilla/* images already in the engine.
 # E2E_KEEP=1 leaves the stack running for debugging (then: docker compose -p flotilla-e2e down -v).
 # After Playwright, every tools/stack/checks/*.sh runs against the live stack in
 # name order (NN-name.sh; checks that break the stack, such as chaos, sort last),
@@ -82,8 +83,16 @@ else
   stack_log "no docker-compose 1.x here: the v1 message is not checked"
 fi
 
-step "images (nx run-many -t docker-build)"
-stack_build_images || exit 1
+if [ "${E2E_SKIP_BUILD:-0}" = 1 ]; then
+  # Images already built (by an earlier run, or `nx run-many -t docker-build`).
+  step "images: E2E_SKIP_BUILD=1, using flotilla/*:${FLOTILLA_TAG:-dev} as they are"
+  for image in "${STACK_IMAGES[@]}"; do
+    docker image inspect "$image:${FLOTILLA_TAG:-dev}" >/dev/null 2>&1 || { stack_log "missing $image:${FLOTILLA_TAG:-dev}"; exit 1; }
+  done
+else
+  step "images (nx run-many -t docker-build)"
+  stack_build_images || exit 1
+fi
 
 # A stack left behind by an interrupted run would hold the port and the volumes.
 stack_down
