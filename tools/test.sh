@@ -18,7 +18,7 @@ export NX_NO_CLOUD=true CI=${CI:-true} PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHECKP
 export NX_DAEMON=false NX_TUI=false FORCE_COLOR=0 NO_COLOR=1
 LOGS=$ROOT/tmp/ci-logs
 rm -rf "$LOGS" && mkdir -p "$LOGS"
-STAGES=${FLOTILLA_STAGES:-"setup check unit integration bench e2e stack"}
+STAGES=${FLOTILLA_STAGES:-"setup check unit integration bench e2e stack k8s"}
 failed_stages=()
 
 say() { printf '\n=== %s ===\n' "$*"; }
@@ -112,5 +112,7 @@ want e2e && run_stage e2e e2e_smoke
 # Images through Nx, the composed stack behind the gateway, the Playwright journey,
 # then every tools/stack/checks/*.sh against the same running stack.
 want stack && run_stage stack bash tools/stack/e2e.sh
+# Kubernetes manifests: rendered, schema-validated, checked against compose (no cluster).
+want k8s && run_stage k8s bash tools/k8s/check.sh
 
 node tools/ci/summarize.mjs "$LOGS" "${failed_stages[@]}"

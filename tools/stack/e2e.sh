@@ -51,8 +51,8 @@ step "secrets"
 bash tools/gen-secrets.sh || exit 1
 
 # Every shipped combination must parse, including the ones CI does not run:
-# dev (with the override), the observability profile, staging/prod (TLS), and
-# the swarm file. Counted as "compose-checks: N passed, N failed".
+# dev (with the override), the observability profile and staging/prod (TLS).
+# Counted as "compose-checks: N passed, N failed".
 step "compose files"
 status=0 compose_passed=0 compose_failed=0
 compose_check() { # compose_check NAME CMD...: CMD must succeed
