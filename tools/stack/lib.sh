@@ -102,29 +102,7 @@ stack_up() {
     stack_report
     return 1
   fi
-  # Not a stack-ready dependency (prod has none, see docker-compose.yml).
-  if ! stack_wait_healthy mailcatcher 60; then
-    stack_log "the mail catcher did not become healthy"
-    stack_report
-    return 1
-  fi
   echo $((SECONDS - start))
-}
-
-# stack_wait_healthy SERVICE SECONDS: every container of SERVICE healthy in time.
-stack_wait_healthy() {
-  local service=$1 deadline=$((SECONDS + $2)) id ok
-  while [ "$SECONDS" -lt "$deadline" ]; do
-    ok=1
-    for id in $(compose ps -q "$service" 2>/dev/null) none; do
-      [ "$id" = none ] && break
-      [ "$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$id")" = healthy ] || ok=0
-    done
-    [ -n "$(compose ps -q "$service" 2>/dev/null)" ] || ok=0
-    [ "$ok" = 1 ] && return 0
-    sleep 1
-  done
-  return 1
 }
 
 stack_report() {
