@@ -59,15 +59,22 @@ describe('broker restart during relay', () => {
     await consumer.waitForReady(10_000);
     const publisher = createPublisher({ connection: relayConnection, logger, registry, exchange, publishTimeoutMs: 3000 });
     await publisher.waitForReady(10_000);
-    const client = await db.pool.connect();
-    await client.query('BEGIN');
-    for (let seq = 1; seq <= EVENTS / AGGREGATES; seq++) {
-      for (let a = 0; a < AGGREGATES; a++) {
-        await enqueueOutbox(client, event, { thingId: `agg-${a}`, amount: seq }, { aggregateType: 'thing', aggregateId: `agg-${a}` });
+    // Half the outbox now, half while the broker is down: on a quiet machine the relay
+    // can publish every row before stop_app returns, and then nothing is left to
+    // exercise the restart (seen in CI). Rows written during the outage always are.
+    const enqueue = async (fromSeq: number, toSeq: number) => {
+      const client = await db.pool.connect();
+      await client.query('BEGIN');
+      for (let seq = fromSeq; seq <= toSeq; seq++) {
+        for (let a = 0; a < AGGREGATES; a++) {
+          await enqueueOutbox(client, event, { thingId: `agg-${a}`, amount: seq }, { aggregateType: 'thing', aggregateId: `agg-${a}` });
+        }
       }
-    }
-    await client.query('COMMIT');
-    client.release();
+      await client.query('COMMIT');
+      client.release();
+    };
+    const half = EVENTS / AGGREGATES / 2;
+    await enqueue(1, half);
     // Small batches keep the relay busy long enough for the broker to go away mid-stream.
     const relay = createOutboxRelay({ db: db.pool, publisher, registry, logger, batchSize: 10, pollIntervalMs: 100, maxBackoffMs: 1000 });
     const sent = () => countRows(db.pool, 'SELECT count(*) AS n FROM outbox_event WHERE sent_at IS NOT NULL');
@@ -75,6 +82,7 @@ describe('broker restart during relay', () => {
     relay.start();
     await waitFor(sent, (n) => n >= 100, 20_000, '100 sent events');
     await rabbitmqctl('stop_app');
+    await enqueue(half + 1, EVENTS / AGGREGATES);
     const sentWhenStopped = await sent();
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const readinessWhileDown = await brokerReadinessCheck(relayConnection)(AbortSignal.timeout(1000)).then(
