@@ -51,16 +51,7 @@ const DEADLINE_MS = Number(process.env.CHAOS_DEADLINE_MS ?? 285_000);
  * a failure of a check listed here is printed as KNOWN-FAILING and not counted;
  * strict (the default) counts everything.
  */
-const UNVERIFIED =
-  'failed in the last complete run against main before 86b8559 (live feed), 7de94d9 (503 on a database outage) and ' +
-  '4156fc3 (a lost pg connection no longer kills the process); those fixes are on main now, but this suite has not yet run against them';
-const KNOWN_FAILING = {
-  'activity-once': `199 of 954 rows never reached their stream; ${UNVERIFIED}`,
-  'only-502-503-504': `2 answers of 500 while PostgreSQL was down; ${UNVERIFIED}`,
-  'no-crash': `the PostgreSQL kill crashed the api ("Connection terminated unexpectedly", uncaught); ${UNVERIFIED}`,
-  'api-after-postgres': `the api crashed on the PostgreSQL kill, so it was not back within 5 s; ${UNVERIFIED}`,
-  'events-after-broker': `5.3 s, 77.5 s and 17.5 s, the later two behind the api crash; ${UNVERIFIED}`,
-};
+const KNOWN_FAILING = {};
 const STRICT = process.env.CHAOS_STRICT !== '0';
 
 const started = Date.now();
