@@ -1,14 +1,23 @@
 import type pg from 'pg';
+import { nthRecentAttempt } from './attempt-log';
 import type { MfaAttemptStore, TotpStore } from '../../../domain/mfa/totp';
 import type { PrismaClient } from '../../../generated/prisma/client';
 import { writeUserEvent } from './outbox';
 
-export function createTotpRepository(prisma: PrismaClient, db: pg.Pool): TotpStore {
+export function createTotpRepository(
+  prisma: PrismaClient,
+  db: pg.Pool,
+): TotpStore {
   return {
     async find(userId) {
       const row = await prisma.userTotp.findUnique({ where: { userId } });
       if (!row) return undefined;
-      return { secret: row.secret, confirmed: row.confirmedAt !== null, lastUsedStep: row.lastUsedStep === null ? null : Number(row.lastUsedStep) };
+      return {
+        secret: row.secret,
+        confirmed: row.confirmedAt !== null,
+        lastUsedStep:
+          row.lastUsedStep === null ? null : Number(row.lastUsedStep),
+      };
     },
     async savePending(userId, secret, at) {
       const { rowCount } = await db.query(
@@ -27,7 +36,13 @@ export function createTotpRepository(prisma: PrismaClient, db: pg.Pool): TotpSto
         });
         if (confirmed.count === 0) return false;
         await tx.recoveryCode.deleteMany({ where: { userId } });
-        await tx.recoveryCode.createMany({ data: codeHashes.map((codeHash) => ({ userId, codeHash, createdAt: at })) });
+        await tx.recoveryCode.createMany({
+          data: codeHashes.map((codeHash) => ({
+            userId,
+            codeHash,
+            createdAt: at,
+          })),
+        });
         await writeUserEvent(tx, userId, event);
         return true;
       });
@@ -53,24 +68,32 @@ export function createTotpRepository(prisma: PrismaClient, db: pg.Pool): TotpSto
 
 export function createMfaAttemptsRepository(db: pg.Pool): MfaAttemptStore {
   return {
-    async nthRecentFailure(key, n, since) {
-      const column = 'userId' in key ? 'user_id' : 'ip';
-      const value = 'userId' in key ? key.userId : key.ip;
-      const { rows } = await db.query<{ created_at: Date }>(
-        `SELECT created_at FROM mfa_attempts
-         WHERE ${column} = $1 AND succeeded = false AND created_at > $2
-         ORDER BY created_at DESC OFFSET $3 LIMIT 1`,
-        [value, since, n - 1],
-      );
-      return rows[0]?.created_at;
-    },
+    nthRecentFailure: (key, n, since) =>
+      'userId' in key
+        ? nthRecentAttempt(
+            db,
+            { table: 'mfa_attempts', column: 'user_id', failuresOnly: true },
+            key.userId,
+            n,
+            since,
+          )
+        : nthRecentAttempt(
+            db,
+            { table: 'mfa_attempts', column: 'ip', failuresOnly: true },
+            key.ip,
+            n,
+            since,
+          ),
     async record(attempt) {
-      await db.query('INSERT INTO mfa_attempts (user_id, ip, succeeded, created_at) VALUES ($1::uuid, $2, $3, $4)', [
-        attempt.userId,
-        attempt.ip.slice(0, 64),
-        attempt.succeeded,
-        attempt.at,
-      ]);
+      await db.query(
+        'INSERT INTO mfa_attempts (user_id, ip, succeeded, created_at) VALUES ($1::uuid, $2, $3, $4)',
+        [
+          attempt.userId,
+          attempt.ip.slice(0, 64),
+          attempt.succeeded,
+          attempt.at,
+        ],
+      );
     },
   };
 }

@@ -1,17 +1,31 @@
 import type pg from 'pg';
-import type { ResetRequestLog, ResetTokenStore } from '../../../domain/users/reset-password';
+import { nthRecentAttempt } from './attempt-log';
+import type {
+  ResetRequestLog,
+  ResetTokenStore,
+} from '../../../domain/users/reset-password';
 import type { PrismaClient } from '../../../generated/prisma/client';
 import { replaceCredentials } from './users-repository';
 
-export function createResetTokensRepository(prisma: PrismaClient): ResetTokenStore {
+export function createResetTokensRepository(
+  prisma: PrismaClient,
+): ResetTokenStore {
   return {
     async create(token) {
       await prisma.passwordResetToken.create({
-        data: { id: token.id, userId: token.userId, createdAt: token.at, expiresAt: token.expiresAt },
+        data: {
+          id: token.id,
+          userId: token.userId,
+          createdAt: token.at,
+          expiresAt: token.expiresAt,
+        },
       });
     },
     async findLive(id, at) {
-      const row = await prisma.passwordResetToken.findFirst({ where: { id, usedAt: null, expiresAt: { gt: at } }, select: { userId: true } });
+      const row = await prisma.passwordResetToken.findFirst({
+        where: { id, usedAt: null, expiresAt: { gt: at } },
+        select: { userId: true },
+      });
       return row?.userId;
     },
     async consume(input, event) {
@@ -24,8 +38,20 @@ export function createResetTokensRepository(prisma: PrismaClient): ResetTokenSto
         });
         const userId = spent[0]?.userId;
         if (!userId) return 'spent' as const;
-        await tx.passwordResetToken.updateMany({ where: { userId, usedAt: null }, data: { usedAt: input.at } });
-        const result = await replaceCredentials(tx, { userId, passwordHash: input.passwordHash, at: input.at, keepSessionId: null }, event(userId));
+        await tx.passwordResetToken.updateMany({
+          where: { userId, usedAt: null },
+          data: { usedAt: input.at },
+        });
+        const result = await replaceCredentials(
+          tx,
+          {
+            userId,
+            passwordHash: input.passwordHash,
+            at: input.at,
+            keepSessionId: null,
+          },
+          event(userId),
+        );
         return { userId, ...result };
       });
     },
@@ -35,23 +61,35 @@ export function createResetTokensRepository(prisma: PrismaClient): ResetTokenSto
 /** The reset request log, read through the login throttle's interface (every request counts as a "failure"). */
 export function createResetRequestsRepository(db: pg.Pool): ResetRequestLog {
   return {
-    async nthRecentFailure(key, n, since) {
-      const column = 'email' in key ? 'email' : 'ip';
-      const value = 'email' in key ? key.email : key.ip;
-      const { rows } = await db.query<{ created_at: Date }>(
-        `SELECT created_at FROM password_reset_requests
-         WHERE ${column} = $1 AND created_at > $2
-         ORDER BY created_at DESC OFFSET $3 LIMIT 1`,
-        [value, since, n - 1],
-      );
-      return rows[0]?.created_at;
-    },
+    nthRecentFailure: (key, n, since) =>
+      'email' in key
+        ? nthRecentAttempt(
+            db,
+            {
+              table: 'password_reset_requests',
+              column: 'email',
+              failuresOnly: false,
+            },
+            key.email,
+            n,
+            since,
+          )
+        : nthRecentAttempt(
+            db,
+            {
+              table: 'password_reset_requests',
+              column: 'ip',
+              failuresOnly: false,
+            },
+            key.ip,
+            n,
+            since,
+          ),
     async record(attempt) {
-      await db.query('INSERT INTO password_reset_requests (email, ip, created_at) VALUES ($1, $2, $3)', [
-        attempt.email.slice(0, 254),
-        attempt.ip.slice(0, 64),
-        attempt.at,
-      ]);
+      await db.query(
+        'INSERT INTO password_reset_requests (email, ip, created_at) VALUES ($1, $2, $3)',
+        [attempt.email.slice(0, 254), attempt.ip.slice(0, 64), attempt.at],
+      );
     },
   };
 }

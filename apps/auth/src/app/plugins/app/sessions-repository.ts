@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { nthRecentAttempt } from './attempt-log';
 import type { SessionStore } from '../../../domain/login/sessions';
 import type { LoginAttemptStore } from '../../../domain/login/throttle';
 
@@ -11,7 +12,15 @@ export function createSessionsRepository(db: pg.Pool): SessionStore {
       await db.query(
         `INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent, amr)
          VALUES ($1, $2::uuid, $3, $3, $4, $5, $6, $7::text[])`,
-        [session.id, session.userId, session.at, session.expiresAt, session.ip.slice(0, 64), session.userAgent, [...session.amr]],
+        [
+          session.id,
+          session.userId,
+          session.at,
+          session.expiresAt,
+          session.ip.slice(0, 64),
+          session.userAgent,
+          [...session.amr],
+        ],
       );
     },
     async find(id) {
@@ -43,10 +52,16 @@ export function createSessionsRepository(db: pg.Pool): SessionStore {
       };
     },
     async touch(id, at) {
-      await db.query('UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND ended_at IS NULL', [id, at]);
+      await db.query(
+        'UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND ended_at IS NULL',
+        [id, at],
+      );
     },
     async end(id, at) {
-      await db.query('UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL', [id, at]);
+      await db.query(
+        'UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL',
+        [id, at],
+      );
     },
     async endAndRevokeTokens(id, at) {
       // One statement, so it is atomic: the session, the refresh families granted in
@@ -71,19 +86,24 @@ export function createSessionsRepository(db: pg.Pool): SessionStore {
 }
 
 export function createLoginAttemptsRepository(db: pg.Pool): LoginAttemptStore {
-  const nthRecentFailure = (executor: Pick<pg.Pool, 'query'>): LoginAttemptStore['nthRecentFailure'] =>
-    async (key, n, since) => {
-      const column = 'email' in key ? 'email' : 'ip';
-      const value = 'email' in key ? key.email : key.ip;
-      // Served by the (email, created_at) / (ip, created_at) indexes.
-      const { rows } = await executor.query<{ created_at: Date }>(
-        `SELECT created_at FROM login_attempts
-         WHERE ${column} = $1 AND succeeded = false AND created_at > $2
-         ORDER BY created_at DESC OFFSET $3 LIMIT 1`,
-        [value, since, n - 1],
-      );
-      return rows[0]?.created_at;
-    };
+  const nthRecentFailure =
+    (executor: Pick<pg.Pool, 'query'>): LoginAttemptStore['nthRecentFailure'] =>
+    (key, n, since) =>
+      'email' in key
+        ? nthRecentAttempt(
+            executor,
+            { table: 'login_attempts', column: 'email', failuresOnly: true },
+            key.email,
+            n,
+            since,
+          )
+        : nthRecentAttempt(
+            executor,
+            { table: 'login_attempts', column: 'ip', failuresOnly: true },
+            key.ip,
+            n,
+            since,
+          );
   return {
     nthRecentFailure: nthRecentFailure(db),
     async reserve(attempt, check) {
@@ -95,8 +115,13 @@ export function createLoginAttemptsRepository(db: pg.Pool): LoginAttemptStore {
         // Transaction-scoped advisory locks, email first then IP (one order, so no
         // deadlock): reservations for the same key run one after another, and
         // each sees the rows of the ones before it.
-        await client.query("SELECT pg_advisory_xact_lock(hashtextextended('login-email:' || $1, 0)), pg_advisory_xact_lock(hashtextextended('login-ip:' || $2, 0))", [email, ip]);
-        const decision = await check({ nthRecentFailure: nthRecentFailure(client) });
+        await client.query(
+          "SELECT pg_advisory_xact_lock(hashtextextended('login-email:' || $1, 0)), pg_advisory_xact_lock(hashtextextended('login-ip:' || $2, 0))",
+          [email, ip],
+        );
+        const decision = await check({
+          nthRecentFailure: nthRecentFailure(client),
+        });
         let attemptId: string | undefined;
         if (decision.allowed) {
           const { rows } = await client.query<{ id: string }>(
@@ -115,15 +140,21 @@ export function createLoginAttemptsRepository(db: pg.Pool): LoginAttemptStore {
       }
     },
     async settle(attemptId, succeeded) {
-      await db.query('UPDATE login_attempts SET succeeded = $2 WHERE id = $1::bigint', [attemptId, succeeded]);
+      await db.query(
+        'UPDATE login_attempts SET succeeded = $2 WHERE id = $1::bigint',
+        [attemptId, succeeded],
+      );
     },
     async record(attempt) {
-      await db.query('INSERT INTO login_attempts (email, ip, succeeded, created_at) VALUES ($1, $2, $3, $4)', [
-        attempt.email.slice(0, 254),
-        attempt.ip.slice(0, 64),
-        attempt.succeeded,
-        attempt.at,
-      ]);
+      await db.query(
+        'INSERT INTO login_attempts (email, ip, succeeded, created_at) VALUES ($1, $2, $3, $4)',
+        [
+          attempt.email.slice(0, 254),
+          attempt.ip.slice(0, 64),
+          attempt.succeeded,
+          attempt.at,
+        ],
+      );
     },
   };
 }
