@@ -8,7 +8,8 @@ import { createAccountRepository } from '../repositories/account-repository';
 export const USER_EVENTS_QUEUE = 'ledger.user-events';
 
 /**
- * user.registered opens the user's account; user.deactivated freezes it. Each
+ * user.registered opens the user's account; user.deactivated freezes it for good
+ * (recorded in deactivated_users, which the accounts table enforces). Each
  * delivery runs in one transaction with the inbox row (libs/messaging), and the
  * account insert is itself idempotent, so a redelivery changes nothing.
  * user.deactivated also ends the user's browser sessions, and so does
@@ -27,15 +28,17 @@ export default fp<{ queue?: string }>(
         onEvent(userRegisteredEvent, async (payload, ctx) => {
           const openAccount = createOpenAccount({ accounts: createAccountRepository(ctx.tx) });
           try {
-            const { created } = await openAccount({ userId: payload.userId, email: payload.email, displayName: payload.displayName });
-            ctx.logger.info(created ? 'account opened' : 'account already open', { 'user.id': payload.userId });
+            const { account, created } = await openAccount({ userId: payload.userId, email: payload.email, displayName: payload.displayName });
+            const state = account.status === 'frozen' ? ' (frozen: the user was deactivated)' : '';
+            ctx.logger.info(`${created ? 'account opened' : 'account already open'}${state}`, { 'user.id': payload.userId });
           } catch (error) {
             if (isLedgerError(error)) throw new NonRetryableError(error.message);
             throw error;
           }
         }),
         onEvent(userDeactivatedEvent, async (payload, ctx) => {
-          const frozen = await createAccountRepository(ctx.tx).freeze(payload.userId);
+          // Recorded even with no account yet: a later or concurrent user.registered opens it frozen.
+          const { frozen } = await createAccountRepository(ctx.tx).deactivate(payload.userId, new Date(payload.deactivatedAt));
           // Browser sessions end with the account; Bearer tokens die with the auth service's revocation.
           const { rowCount } = await ctx.tx.query('DELETE FROM session WHERE user_id = $1', [payload.userId]);
           ctx.logger.info(frozen ? 'account frozen' : 'account already frozen or absent', { 'user.id': payload.userId, 'session.ended': rowCount ?? 0 });

@@ -50,12 +50,15 @@ export function createAccountRepository(db: SqlExecutor): AccountRepository {
         [account.userId, account.email, account.displayName, account.currency],
       );
     },
-    async freeze(userId) {
+    /** Run it in a transaction: the per-user lock lasts until commit, so a concurrent opening waits and then sees the record. */
+    async deactivate(userId, deactivatedAt) {
+      await db.query('SELECT lock_user($1)', [userId]);
+      await db.query('INSERT INTO deactivated_users (user_id, deactivated_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [userId, deactivatedAt]);
       const { rowCount } = await db.query(
         `UPDATE accounts SET status = 'frozen', updated_at = now() WHERE user_id = $1 AND status <> 'frozen'`,
         [userId],
       );
-      return (rowCount ?? 0) > 0;
+      return { frozen: (rowCount ?? 0) > 0 };
     },
   };
 }

@@ -7,7 +7,11 @@ export interface AccountStore {
   findByUserId(userId: string): Promise<LedgerAccount | null>;
   /** Inserts unless a row for the user (or the email) exists; never updates. */
   insertIfAbsent(account: NewAccount): Promise<void>;
-  freeze(userId: string): Promise<boolean>;
+  /**
+   * Records the deactivation (kept even when no account exists yet) and freezes the
+   * account; the store keeps any account of a deactivated user frozen from then on.
+   */
+  deactivate(userId: string, deactivatedAt: Date): Promise<{ frozen: boolean }>;
 }
 
 export interface OpenAccountInput {
@@ -19,7 +23,8 @@ export interface OpenAccountInput {
 /**
  * Opens the user's account, or returns the one already open: the consumer of
  * user.registered and the on-demand path of GET /api/account both call this, so
- * however often and in whatever order they run, there is one account per user.
+ * however often and in whatever order they run, there is one account per user,
+ * and a deactivated user's account is opened (if at all) frozen.
  */
 export function createOpenAccount({ accounts }: { accounts: AccountStore }) {
   return async function openAccount(input: OpenAccountInput): Promise<{ account: LedgerAccount; created: boolean }> {
