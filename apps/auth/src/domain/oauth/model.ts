@@ -8,7 +8,7 @@ export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as c
 export interface Client {
   readonly id: string;
   readonly name: string;
-  /** argon2id of the secret. Every client is confidential for now. */
+  /** `sha256:` digest of a generated secret, or argon2id of a chosen one (client-secret.ts). Every client is confidential for now. */
   readonly secretHash: string;
   readonly redirectUris: readonly string[];
   /** RP-initiated logout return addresses (exact match). */

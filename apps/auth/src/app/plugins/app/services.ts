@@ -1,20 +1,56 @@
 import fp from 'fastify-plugin';
-import { createLoginService, type LoginService } from '../../../domain/login/login-service';
-import { createSessionService, type SessionSettings } from '../../../domain/login/sessions';
+import {
+  createLoginService,
+  type LoginService,
+} from '../../../domain/login/login-service';
+import {
+  createSessionService,
+  type SessionSettings,
+} from '../../../domain/login/sessions';
 import type { ThrottleLimits } from '../../../domain/login/throttle';
-import { createOAuthService, type OAuthService } from '../../../domain/oauth/oauth-service';
+import { createClientSecretHasher } from '../../../domain/oauth/client-secret';
+import {
+  createOAuthService,
+  type OAuthService,
+} from '../../../domain/oauth/oauth-service';
 import type { OAuthSettings } from '../../../domain/oauth/model';
 import type { OAuthStore } from '../../../domain/oauth/ports';
-import { createPasswordHasher, type Argon2Options } from '../../../domain/users/password-hasher';
-import { createPasswordPolicy, type PasswordPolicy, type PasswordPolicyOptions } from '../../../domain/users/password-policy';
-import { createUserService, type UserService } from '../../../domain/users/register-user';
-import { createChangePassword, type ChangePassword } from '../../../domain/users/change-password';
-import { createPasswordReset, type PasswordReset, type ResetLimits } from '../../../domain/users/reset-password';
-import { createResetRequestsRepository, createResetTokensRepository } from './password-reset-repository';
+import {
+  createPasswordHasher,
+  type Argon2Options,
+} from '../../../domain/users/password-hasher';
+import {
+  createPasswordPolicy,
+  type PasswordPolicy,
+  type PasswordPolicyOptions,
+} from '../../../domain/users/password-policy';
+import {
+  createUserService,
+  type UserService,
+} from '../../../domain/users/register-user';
+import {
+  createChangePassword,
+  type ChangePassword,
+} from '../../../domain/users/change-password';
+import {
+  createPasswordReset,
+  type PasswordReset,
+  type ResetLimits,
+} from '../../../domain/users/reset-password';
+import {
+  createResetRequestsRepository,
+  createResetTokensRepository,
+} from './password-reset-repository';
 import { createTotpService, type TotpService } from '../../../domain/mfa/totp';
-import { createMfaAttemptsRepository, createTotpRepository } from './mfa-repository';
+import {
+  createMfaAttemptsRepository,
+  createTotpRepository,
+} from './mfa-repository';
 import { createOAuthStore } from './oauth-store';
-import { createLoginAttemptsRepository, createSessionsRepository } from './sessions-repository';
+import {
+  createLoginAttemptsRepository,
+  createSessionsRepository,
+} from './sessions-repository';
 import { createUsersRepository } from './users-repository';
 
 declare module 'fastify' {
@@ -59,7 +95,10 @@ export default fp<ServicesPluginOptions>(
       maxPasswordLength: options.passwordPolicy.maxLength,
     });
     app.decorate('loginService', loginService);
-    app.decorate('changePassword', createChangePassword({ users, hasher, policy, login: loginService }));
+    app.decorate(
+      'changePassword',
+      createChangePassword({ users, hasher, policy, login: loginService }),
+    );
     const { resetUrl, ...resetLimits } = options.passwordReset;
     app.decorate(
       'passwordReset',
@@ -84,18 +123,25 @@ export default fp<ServicesPluginOptions>(
         issuerName: 'Flotilla',
       }),
     );
-    app.decorate('sessionService', createSessionService(createSessionsRepository(app.db), options.sessions));
+    app.decorate(
+      'sessionService',
+      createSessionService(createSessionsRepository(app.db), options.sessions),
+    );
     app.decorate('oauthStore', oauthStore);
     app.decorate(
       'oauthService',
       createOAuthService({
         store: oauthStore,
         signer: app.tokenSigner,
-        // Client secrets are hashed like passwords: the seeded hash is argon2id.
-        secrets: { verify: (hash, presented) => hasher.verify(hash, presented), verifyAgainstDummy: (p) => hasher.verifyAgainstDummy(p) },
+        // SHA-256 for generated client secrets, argon2id for chosen ones (domain/oauth/client-secret.ts).
+        secrets: createClientSecretHasher(hasher),
         settings: options.oauth,
       }),
     );
   },
-  { name: 'services', fastify: '5.x', dependencies: ['prisma', 'signing', 'mailer'] },
+  {
+    name: 'services',
+    fastify: '5.x',
+    dependencies: ['prisma', 'signing', 'mailer'],
+  },
 );
