@@ -20,6 +20,7 @@ export {
   createPublisher,
   InvalidEventPayloadError,
   PublishFailedError,
+  type PublishFailureReason,
   type Publisher,
   type PublisherOptions,
 } from './lib/publisher';
@@ -42,6 +43,8 @@ export {
   DEFAULT_RETRY_POLICY,
   parkingQueueName,
   retryQueueName,
+  type MessagingTopology,
+  type QueueDeclaration,
   type RetryPolicy,
 } from './lib/topology';
 export {

@@ -1,4 +1,6 @@
 import { Value } from 'typebox/value';
+import * as events from './index';
+import { MESSAGING_TOPOLOGY } from './topology';
 import { transferCompletedEvent, userRegisteredEvent } from './index';
 
 describe('event definitions', () => {
@@ -23,5 +25,19 @@ describe('event definitions', () => {
     };
     expect(Value.Check(transferCompletedEvent.schema, payload)).toBe(true);
     expect(Value.Check(transferCompletedEvent.schema, { ...payload, amount: 5.5 })).toBe(false);
+  });
+});
+
+describe('messaging topology', () => {
+  it('when an event is defined, then the topology either binds it to a durable queue or says it may go unrouted, never both', () => {
+    const defined = (Object.values(events) as unknown[]).flatMap((value) =>
+      typeof value === 'object' && value !== null && 'schema' in value && 'name' in value ? [String(value.name)] : [],
+    );
+    const bound = MESSAGING_TOPOLOGY.queues.flatMap((q) => [...q.routingKeys]);
+    const unroutable: readonly string[] = MESSAGING_TOPOLOGY.unroutable;
+
+    expect(defined.length).toBeGreaterThanOrEqual(6);
+    expect(defined.filter((name) => !bound.includes(name) && !unroutable.includes(name))).toEqual([]);
+    expect(bound.filter((name) => unroutable.includes(name))).toEqual([]);
   });
 });

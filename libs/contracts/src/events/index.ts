@@ -1,3 +1,4 @@
 export * from './define-event';
 export * from './user-events';
 export * from './ledger-events';
+export * from './topology';

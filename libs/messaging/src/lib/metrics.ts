@@ -4,6 +4,7 @@ export interface MessagingMetrics {
   published: Counter<'event'>;
   confirmed: Counter<'event'>;
   nacked: Counter<'event'>;
+  returned: Counter<'event'>;
   consumed: Counter<'queue' | 'event' | 'outcome'>;
   retried: Counter<'queue'>;
   parked: Counter<'queue' | 'reason'>;
@@ -26,6 +27,12 @@ export function messagingMetrics(registry: Registry): MessagingMetrics {
     nacked: new Counter({
       name: 'messaging_nacked_total',
       help: 'Published events not confirmed: broker nack, publish timeout or channel closed',
+      labelNames: ['event'],
+      registers,
+    }),
+    returned: new Counter({
+      name: 'messaging_returned_total',
+      help: 'Published events the broker returned because no queue is bound to their routing key (mandatory flag)',
       labelNames: ['event'],
       registers,
     }),

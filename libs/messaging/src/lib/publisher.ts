@@ -4,7 +4,7 @@ import { Value } from 'typebox/value';
 import { openChannel, type MessagingConnection } from './connection';
 import { createEnvelope, publishOptions, type Envelope } from './envelope';
 import { messagingMetrics } from './metrics';
-import { declareEventsExchange } from './topology';
+import { declareTopology, type MessagingTopology } from './topology';
 import { DEFAULT_EVENTS_EXCHANGE, errorFields, type EventDefinition, type EventPayloadOf, type Logger, type MessageMetadata } from './types';
 
 export interface PublisherOptions {
@@ -19,6 +19,12 @@ export interface PublisherOptions {
   publishTimeoutMs?: number;
   /** AMQP app-id, e.g. the service name. */
   appId?: string;
+  /**
+   * The system's durable queues, declared on every (re)connect before anything
+   * is published. Every event not listed in `unroutable` is published with
+   * `mandatory`; one the broker returns (no queue bound) fails like a nack.
+   */
+  topology?: MessagingTopology;
 }
 
 export interface Publisher {
@@ -42,8 +48,22 @@ export class InvalidEventPayloadError extends Error {
   }
 }
 
+/**
+ * `returned`: no queue is bound to the routing key (a `mandatory` message came
+ * back); `nacked`: the broker refused it; `unavailable`: no confirm in time or
+ * the channel closed (broker trouble, not this message's fault).
+ */
+export type PublishFailureReason = 'returned' | 'nacked' | 'unavailable';
+
 export class PublishFailedError extends Error {
   override readonly name = 'PublishFailedError';
+  constructor(
+    message: string,
+    readonly reason: PublishFailureReason = 'unavailable',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 export function assertValidPayload(event: EventDefinition, payload: unknown): void {
@@ -61,10 +81,20 @@ export function createPublisher(options: PublisherOptions): Publisher {
   const exchange = options.exchange ?? DEFAULT_EVENTS_EXCHANGE;
   const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
   const metrics = messagingMetrics(options.registry);
+  const topology: MessagingTopology = options.topology ?? { queues: [] };
+  const mayGoUnrouted = new Set(topology.unroutable ?? []);
+  /** Message ids the broker returned: basic.return arrives before the publish's basic.ack (AMQP 0-9-1, confirms). */
+  const returned = new Map<string, string>();
   const channel = openChannel(connection, {
     name: `publisher:${exchange}`,
     publishTimeoutMs,
-    setup: (ch) => declareEventsExchange(ch, exchange),
+    setup: async (ch) => {
+      ch.on('return', (msg: { fields: { replyCode: number; replyText: string; routingKey: string }; properties: { messageId?: string } }) => {
+        const id = msg.properties.messageId;
+        if (id) returned.set(id, `${msg.fields.replyCode} ${msg.fields.replyText}: no queue is bound to routing key ${msg.fields.routingKey}`);
+      });
+      await declareTopology(ch, exchange, topology);
+    },
   });
 
   const inFlight = new Set<Promise<unknown>>();
@@ -75,18 +105,23 @@ export function createPublisher(options: PublisherOptions): Publisher {
     try {
       // amqp-connection-manager queues the message while disconnected and
       // resends unconfirmed ones after a reconnect; the timeout bounds both.
-      const confirmed = channel.wrapper.publish(exchange, envelope.eventName, content, publishOptions(envelope, options.appId));
+      const mandatory = !mayGoUnrouted.has(envelope.eventName);
+      const confirmed = channel.wrapper.publish(exchange, envelope.eventName, content, { ...publishOptions(envelope, options.appId), mandatory });
       inFlight.add(confirmed);
       await confirmed.finally(() => inFlight.delete(confirmed));
     } catch (err) {
+      returned.delete(envelope.messageId);
       metrics.nacked.inc({ event: envelope.eventName });
-      const reason =
-        err instanceof Error && err.message === 'timeout'
-          ? `no confirm within ${publishTimeoutMs} ms (broker unreachable?)`
-          : err instanceof Error
-            ? err.message
-            : String(err);
-      throw new PublishFailedError(`publishing ${envelope.eventName} ${envelope.messageId} failed: ${reason}`, { cause: err });
+      const timedOut = err instanceof Error && err.message === 'timeout';
+      const detail = timedOut ? `no confirm within ${publishTimeoutMs} ms (broker unreachable?)` : err instanceof Error ? err.message : String(err);
+      const reason: PublishFailureReason = timedOut || !connection.isConnected() ? 'unavailable' : 'nacked';
+      throw new PublishFailedError(`publishing ${envelope.eventName} ${envelope.messageId} failed: ${detail}`, reason, { cause: err });
+    }
+    const returnedBecause = returned.get(envelope.messageId);
+    if (returnedBecause !== undefined) {
+      returned.delete(envelope.messageId);
+      metrics.returned.inc({ event: envelope.eventName });
+      throw new PublishFailedError(`publishing ${envelope.eventName} ${envelope.messageId} failed: returned by the broker (${returnedBecause})`, 'returned');
     }
     metrics.confirmed.inc({ event: envelope.eventName });
   }

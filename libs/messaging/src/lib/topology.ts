@@ -106,6 +106,36 @@ export async function declareEventsExchange(channel: ConfirmChannel, exchange: s
   await channel.assertExchange(exchange, 'topic', { durable: true });
 }
 
+/** A durable consumer queue and the events bound to it, as its consumer declares it. */
+export interface QueueDeclaration {
+  queue: string;
+  routingKeys: readonly string[];
+  retry?: Partial<RetryPolicy>;
+  deliveryLimit?: number;
+}
+
+/**
+ * The queues a system needs, declared by its publishers before they publish, so
+ * no event is confirmed into a void while a consumer has not declared its queue
+ * yet. Events in `unroutable` may have no queue (notifications): they are
+ * published without the `mandatory` flag; every other event must reach a queue.
+ */
+export interface MessagingTopology {
+  queues: readonly QueueDeclaration[];
+  unroutable?: readonly string[];
+}
+
+/** Declares every queue of a topology exactly as its consumer does (same arguments, or the broker refuses one of them). */
+export async function declareTopology(channel: ConfirmChannel, exchange: string, topology: MessagingTopology): Promise<void> {
+  await declareEventsExchange(channel, exchange);
+  for (const { queue, routingKeys, retry, deliveryLimit } of topology.queues) {
+    assertQueueName(queue);
+    const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...retry };
+    validateRetryPolicy(policy);
+    await declareConsumerTopology(channel, { exchange, queue, routingKeys, policy, deliveryLimit: deliveryLimit ?? DEFAULT_DELIVERY_LIMIT });
+  }
+}
+
 /** Idempotent: run in the channel setup, so it is declared again after every reconnect. */
 export async function declareConsumerTopology(
   channel: ConfirmChannel,

@@ -93,13 +93,14 @@ describe('outbox relay', () => {
     const event = testEvent();
     const publisher = createPublisher({ connection: fx.connection, logger, registry, exchange });
     await enqueueMany(event, 3, 2);
+    await publisher.waitForReady(10_000);
+    await tapQueue(exchange, event.name);
     await fx.db.pool.query(`UPDATE outbox_event SET created_at = now() - interval '90 seconds' WHERE sequence = (SELECT min(sequence) FROM outbox_event)`);
     const relay = createOutboxRelay({ db: fx.db.pool, publisher, registry, logger });
 
     expect(await metricValue(registry, 'outbox_pending_events')).toBe(6);
     expect(await metricValue(registry, 'outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(90);
 
-    await publisher.waitForReady(10_000);
     await relay.relayBatch();
     await relay.relayBatch();
     expect(await metricValue(registry, 'outbox_pending_events')).toBe(0);

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger } from 'fastify';
+import { MESSAGING_TOPOLOGY } from '@flotilla/contracts';
 import {
   brokerReadinessCheck,
   createMessagingConnection,
@@ -42,7 +43,8 @@ export default fp<MessagingPluginOptions>(
   async (app, options) => {
     const logger = messagingLogger(app.log);
     const connection = createMessagingConnection({ url: options.url, logger, name: 'api' });
-    const publisher = createPublisher({ connection, logger, registry: app.metrics.registry, appId: 'api' });
+    // Every queue the system needs exists before this process publishes (issue 11, finding 2).
+    const publisher = createPublisher({ connection, logger, registry: app.metrics.registry, appId: 'api', topology: MESSAGING_TOPOLOGY });
     let relay: OutboxRelay | undefined;
     if (options.relay) {
       relay = createOutboxRelay({

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { MESSAGING_TOPOLOGY } from '@flotilla/contracts';
 import type { Logger } from '@flotilla/logging';
 import { createMessagingConnection, createOutboxRelay, createPublisher, type OutboxRelay } from '@flotilla/messaging';
 
@@ -21,7 +22,14 @@ declare module 'fastify' {
 export default fp<MessagingPluginOptions>(
   async (app, options) => {
     const connection = createMessagingConnection({ url: options.url, logger: options.logger, name: 'flotilla-auth' });
-    const publisher = createPublisher({ connection, logger: options.logger, registry: app.metrics.registry, appId: 'auth' });
+    // Every queue the system needs exists before this process publishes (issue 11, finding 2).
+    const publisher = createPublisher({
+      connection,
+      logger: options.logger,
+      registry: app.metrics.registry,
+      appId: 'auth',
+      topology: MESSAGING_TOPOLOGY,
+    });
     const relay = createOutboxRelay({ db: app.db, publisher, registry: app.metrics.registry, logger: options.logger });
     app.decorate('outboxRelay', relay);
     app.addHook('onReady', async () => {
