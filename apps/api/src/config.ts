@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { baseConfigSchema, secretString, sensitiveString } from '@flotilla/service-kit';
+import { DEFAULT_RETRY_POLICY, inboxRetentionProblem } from '@flotilla/messaging';
 
 const Flag = (fallback: 'true' | 'false', description: string) =>
   Type.Union([Type.Literal('true'), Type.Literal('false')], { default: fallback, description });
@@ -33,6 +34,19 @@ export const apiConfigSchema = Type.Object({
   SSE_MAX_STREAMS_PER_USER: Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Open activity streams per user per replica; more get 429' }),
   SSE_REPLAY_LIMIT: Type.Integer({ minimum: 1, maximum: 100_000, default: 1_000, description: 'Rows one catch-up writes before the stream ends and the client resumes' }),
   IDEMPOTENCY_PURGE_INTERVAL_MS: Type.Integer({ minimum: 0, default: 600_000, description: '0 turns the purge job off' }),
+  OUTBOX_RETENTION_HOURS: Type.Integer({
+    minimum: 1,
+    maximum: 8_760,
+    default: 24,
+    description: "How long sent outbox rows are kept: this API's relay, and the most any producer of its consumed events (auth) keeps",
+  }),
+  INBOX_RETENTION_HOURS: Type.Integer({
+    minimum: 1,
+    maximum: 8_760,
+    default: 48,
+    description: 'How long processed_message remembers applied message ids; must exceed OUTBOX_RETENTION_HOURS plus the longest retry delay',
+  }),
+  INBOX_PURGE_INTERVAL_MS: Type.Integer({ minimum: 0, default: 600_000, description: 'How often processed_message is purged; 0 turns it off' }),
 
   BFF_ENABLED: Flag('true', 'Serve /api/auth/* (browser login) and accept the session cookie'),
   PUBLIC_BASE_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:8080', description: 'Origin the browser uses; redirect_uri is <PUBLIC_BASE_URL>/api/auth/callback' }),
@@ -51,9 +65,17 @@ export const apiConfigSchema = Type.Object({
 
 export type ApiConfig = Static<typeof apiConfigSchema>;
 
+const HOUR_MS = 60 * 60 * 1000;
+
 /** Cross-key rules the schema cannot state; each message names the key to fix. */
 export function apiConfigProblems(config: ApiConfig): string[] {
   const problems: string[] = [];
+  // The user-events consumer runs the default retry policy.
+  const inboxProblem = inboxRetentionProblem(
+    { retentionMs: config.INBOX_RETENTION_HOURS * HOUR_MS, outboxRetentionMs: config.OUTBOX_RETENTION_HOURS * HOUR_MS },
+    DEFAULT_RETRY_POLICY,
+  );
+  if (inboxProblem) problems.push(`INBOX_RETENTION_HOURS: ${inboxProblem}`);
   if (config.BFF_ENABLED === 'true') {
     if (!config.OAUTH_CLIENT_SECRET) problems.push('OAUTH_CLIENT_SECRET is required when BFF_ENABLED=true');
     const relaxed = config.APP_ENV === 'development' || config.APP_ENV === 'test';

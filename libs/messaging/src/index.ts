@@ -34,6 +34,7 @@ export {
   type BroadcastConsumerOptions,
   type Consumer,
   type ConsumerOptions,
+  type DurableConsumer,
   type EventHandler,
   type InboxContext,
   type MessageContext,
@@ -57,6 +58,14 @@ export {
   type RelayBatchResult,
   type SqlExecutor,
 } from './lib/outbox';
+export {
+  DEFAULT_INBOX_RETENTION,
+  DEFAULT_OUTBOX_RETENTION_MS,
+  inboxRetentionProblem,
+  longestRetryDelayMs,
+  purgeProcessedMessages,
+  type InboxRetention,
+} from './lib/inbox';
 export { messagingMetrics, type MessagingMetrics } from './lib/metrics';
 export { MESSAGING_PRISMA_MODELS, MESSAGING_TABLES_SQL } from './lib/schema';
 export { watchCheckedOutClient, type ClientWatch } from './lib/pg-client';

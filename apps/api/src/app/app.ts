@@ -21,6 +21,8 @@ export interface BuildAppOverrides {
   testRoutes?: (app: KitInstance) => void;
 }
 
+const HOUR_MS = 60 * 60 * 1000;
+
 /**
  * The whole ledger API, used by main.ts and by the tests alike. Loading order:
  * external resources → app plugins → routes and consumers (each encapsulated).
@@ -64,6 +66,12 @@ export async function buildApp(
     sseMaxStreamsPerUser: config.SSE_MAX_STREAMS_PER_USER,
     sseReplayLimit: config.SSE_REPLAY_LIMIT,
     idempotencyPurgeIntervalMs: config.IDEMPOTENCY_PURGE_INTERVAL_MS,
+    outboxRetentionMs: config.OUTBOX_RETENTION_HOURS * HOUR_MS,
+    inbox: {
+      retentionMs: config.INBOX_RETENTION_HOURS * HOUR_MS,
+      outboxRetentionMs: config.OUTBOX_RETENTION_HOURS * HOUR_MS,
+      purgeIntervalMs: config.INBOX_PURGE_INTERVAL_MS,
+    },
     ...(config.BFF_ENABLED === 'true' && config.OAUTH_CLIENT_SECRET
       ? {
           bff: {
@@ -74,7 +82,7 @@ export async function buildApp(
             publicBaseUrl: config.PUBLIC_BASE_URL,
             postLogoutRedirectUri: config.OAUTH_POST_LOGOUT_REDIRECT_URI ?? `${config.PUBLIC_BASE_URL.replace(/\/$/, '')}/`,
             cookieSecure: config.COOKIE_SECURE === 'true',
-            sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
+            sessionTtlMs: config.SESSION_TTL_HOURS * HOUR_MS,
             // Development and test may run without a key: sessions then last as long as the process.
             encryptionKey: config.SESSION_ENCRYPTION_KEY ? Buffer.from(config.SESSION_ENCRYPTION_KEY, 'base64url') : randomBytes(32),
           },

@@ -6,6 +6,7 @@ import { createRemoteJWKSet } from 'jose';
 import { createAccessTokenVerifier, type AccessTokenVerifier, type AsymmetricAlgorithm } from '@flotilla/auth-verify';
 import { IDEMPOTENCY_KEY_TTL_HOURS } from '@flotilla/contracts';
 import type { KitInstance } from '@flotilla/service-kit';
+import type { InboxRetention } from '@flotilla/messaging';
 import bffRoutes, { CSRF_COOKIE } from './bff/bff-routes';
 import { createTokenCipher } from './bff/token-cipher';
 import liveUpdatesConsumer from './consumers/live-updates';
@@ -37,6 +38,10 @@ export interface LedgerAppOptions {
   readonly sseMaxStreamsPerUser: number;
   readonly sseReplayLimit: number;
   readonly idempotencyPurgeIntervalMs: number;
+  /** Sent outbox rows are kept this long (the relay purges older ones). */
+  readonly outboxRetentionMs: number;
+  /** processed_message retention, checked against the producers' outbox retention plus the retry delays. */
+  readonly inbox: InboxRetention;
   /** Browser login (BFF); absent when the API serves Bearer clients only. */
   readonly bff?: {
     readonly internalBaseUrl: string;
@@ -58,7 +63,7 @@ export interface LedgerAppOptions {
  * (use cases, authentication, live updates) → consumers → routes under /api.
  */
 export async function registerLedger(app: KitInstance, options: LedgerAppOptions): Promise<void> {
-  await app.register(messaging, { url: options.amqpUrl, relay: options.outboxRelay });
+  await app.register(messaging, { url: options.amqpUrl, relay: options.outboxRelay, outboxRetentionMs: options.outboxRetentionMs });
   await app.register(cookie);
   await app.register(securityHeaders);
   await app.register(rateLimit, { global: false });
@@ -97,7 +102,7 @@ export async function registerLedger(app: KitInstance, options: LedgerAppOptions
     });
   await app.register(authentication, { verifier });
   if (options.consumers) {
-    await app.register(userEventsConsumer);
+    await app.register(userEventsConsumer, { inbox: options.inbox });
     await app.register(liveUpdatesConsumer);
   }
 

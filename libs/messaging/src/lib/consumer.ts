@@ -6,6 +6,7 @@ import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { openChannel, type ManagedChannel, type MessagingConnection } from './connection';
 import { decodeMessage, republishOptions, truncateError } from './envelope';
+import { DEFAULT_INBOX_RETENTION, inboxRetentionProblem, purgeProcessedMessages, type InboxRetention } from './inbox';
 import { messagingMetrics, type MessagingMetrics } from './metrics';
 import { watchCheckedOutClient } from './pg-client';
 import {
@@ -74,6 +75,11 @@ export interface Consumer {
   close(): Promise<void>;
 }
 
+export interface DurableConsumer extends Consumer {
+  /** Deletes this consumer's inbox rows older than the retention now; also runs on its schedule. */
+  purgeInbox(): Promise<number>;
+}
+
 interface CommonOptions<C extends MessageContext> {
   connection: MessagingConnection;
   logger: Logger;
@@ -94,6 +100,12 @@ export interface ConsumerOptions extends CommonOptions<InboxContext> {
   deliveryLimit?: number;
   /** Bound on sending a message to its retry or parking queue. Default 10 s. */
   publishTimeoutMs?: number;
+  /**
+   * How long processed_message rows are kept and how often they are purged. The
+   * retention must exceed the producers' outbox retention plus the longest retry
+   * delay (checked here). Default: 48 h over a 24 h outbox, every 10 minutes.
+   */
+  inbox?: Partial<InboxRetention>;
 }
 
 export interface BroadcastConsumerOptions extends CommonOptions<MessageContext> {
@@ -181,12 +193,15 @@ function safeAck(channel: ConfirmChannel, msg: ConsumeMessage, logger: Logger): 
  * message id, so a redelivered message is acknowledged without being applied
  * again. Failures go to delay queues, then to `<queue>.parking`.
  */
-export function createConsumer(options: ConsumerOptions): Consumer {
+export function createConsumer(options: ConsumerOptions): DurableConsumer {
   const { connection, db, queue } = options;
   assertQueueName(queue);
   const exchange = options.exchange ?? DEFAULT_EVENTS_EXCHANGE;
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   validateRetryPolicy(policy);
+  const inbox: InboxRetention = { ...DEFAULT_INBOX_RETENTION, ...options.inbox };
+  const retentionProblem = inboxRetentionProblem(inbox, policy);
+  if (retentionProblem) throw new TypeError(`${queue}: ${retentionProblem}`);
   const deliveryLimit = options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT;
   const prefetch = options.prefetch ?? 16;
   const table = handlerTable(options.handlers);
@@ -332,13 +347,26 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     ctx.logger.warn(`handler failed on attempt ${ctx.attempt}; retrying in ${decision.delayMs} ms`, errorFields(err));
   }
 
+  const purgeInbox = () => purgeProcessedMessages(db, queue, inbox.retentionMs);
+  let purgeTimer: NodeJS.Timeout | undefined;
+  if (inbox.purgeIntervalMs > 0) {
+    purgeTimer = setInterval(() => {
+      purgeInbox()
+        .then((n) => n > 0 && logger.info(`purged ${n} inbox rows older than ${inbox.retentionMs} ms`))
+        .catch((err) => logger.warn('purging the inbox failed; next try on schedule', errorFields(err)));
+    }, inbox.purgeIntervalMs);
+    purgeTimer.unref();
+  }
+
   return {
     queue,
+    purgeInbox,
     async waitForReady(timeoutMs = 30_000) {
       await consuming.waitForSetup(timeoutMs);
     },
     async close() {
       closing = true;
+      clearInterval(purgeTimer);
       if (active) {
         const { channel, consumerTag } = active;
         active = undefined;

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { createConsumer, NonRetryableError, onEvent, type Consumer } from '@flotilla/messaging';
+import { createConsumer, NonRetryableError, onEvent, type DurableConsumer, type InboxRetention } from '@flotilla/messaging';
 import { userDeactivatedEvent, userPasswordChangedEvent, userRegisteredEvent } from '@flotilla/contracts';
 import { isLedgerError } from '../../domain/ledger/errors';
 import { createOpenAccount } from '../../domain/ledger/open-account';
@@ -16,14 +16,15 @@ export const USER_EVENTS_QUEUE = 'ledger.user-events';
  * user.password_changed: the auth service has revoked the refresh tokens those
  * sessions hold, and a session someone else opened must not outlive the old password.
  */
-export default fp<{ queue?: string }>(
+export default fp<{ queue?: string; inbox?: InboxRetention }>(
   async (app, options) => {
-    const consumer: Consumer = createConsumer({
+    const consumer: DurableConsumer = createConsumer({
       connection: app.messaging.connection,
       logger: app.messaging.logger,
       registry: app.metrics.registry,
       db: app.db,
       queue: options.queue ?? USER_EVENTS_QUEUE,
+      ...(options.inbox ? { inbox: options.inbox } : {}),
       handlers: [
         onEvent(userRegisteredEvent, async (payload, ctx) => {
           const openAccount = createOpenAccount({ accounts: createAccountRepository(ctx.tx) });
@@ -61,6 +62,6 @@ export default fp<{ queue?: string }>(
 
 declare module 'fastify' {
   interface FastifyInstance {
-    userEventsConsumer: Consumer;
+    userEventsConsumer: DurableConsumer;
   }
 }

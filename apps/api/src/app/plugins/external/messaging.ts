@@ -23,6 +23,8 @@ export interface MessagingPluginOptions {
   /** Run the outbox relay in this process (every replica may: rows are claimed with SKIP LOCKED). */
   relay: boolean;
   relayPollIntervalMs?: number;
+  /** Sent rows older than this are purged by the relay. */
+  outboxRetentionMs?: number;
 }
 
 /** The messaging lib wants winston's (message, meta) call shape; Fastify's logger takes (meta, message). */
@@ -53,6 +55,7 @@ export default fp<MessagingPluginOptions>(
         registry: app.metrics.registry,
         logger,
         ...(options.relayPollIntervalMs ? { pollIntervalMs: options.relayPollIntervalMs } : {}),
+        ...(options.outboxRetentionMs ? { retentionMs: options.outboxRetentionMs } : {}),
       });
     }
 
