@@ -61,7 +61,13 @@ rabbit_hash() {
   # shellcheck disable=SC2059 # the format is the salt's bytes
   { printf "$escaped"; { printf "$escaped"; printf '%s' "$1"; } | openssl dgst -sha256 -binary; } | openssl base64 -A
 }
+# The policies follow the code: delivery-limit is libs/messaging's
+# DEFAULT_DELIVERY_LIMIT, and parking queues are named <queue>.parking
+# (apps/api/test/integration/messaging/topology-config.test.ts holds them to it).
+# A newer copy of this script rewrites the file, so a changed policy reaches
+# existing checkouts.
 if [ ! -s "$dir/rabbitmq_definitions.json" ] || [ "$force" = true ] ||
+  [ "${BASH_SOURCE[0]}" -nt "$dir/rabbitmq_definitions.json" ] ||
   [ "$dir/rabbitmq_password" -nt "$dir/rabbitmq_definitions.json" ] ||
   [ "$dir/rabbitmq_admin_password" -nt "$dir/rabbitmq_definitions.json" ]; then
   app_hash=$(rabbit_hash "$(get rabbitmq_password)")
@@ -80,10 +86,10 @@ if [ ! -s "$dir/rabbitmq_definitions.json" ] || [ "$force" = true ] ||
   "policies": [
     {
       "vhost": "flotilla", "name": "poison-message-limit", "pattern": ".*", "apply-to": "queues", "priority": 0,
-      "definition": {"delivery-limit": 10}
+      "definition": {"delivery-limit": 20}
     },
     {
-      "vhost": "flotilla", "name": "bounded-dead-letters", "pattern": "\\\\.dlq\$", "apply-to": "queues", "priority": 1,
+      "vhost": "flotilla", "name": "bounded-dead-letters", "pattern": "\\\\.parking\$", "apply-to": "queues", "priority": 1,
       "definition": {"max-length": 100000, "overflow": "reject-publish"}
     }
   ]
