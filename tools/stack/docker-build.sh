@@ -12,7 +12,8 @@ cd "$(dirname "$0")/../.."
 app=${1:?usage: docker-build.sh api|auth|web|mailcatcher}
 dockerfile=apps/$app/Dockerfile
 case $app in
-  api | auth) targets=(runtime migrate) ;;
+  # The Node services share docker/node/Dockerfile; the app is a build argument.
+  api | auth) targets=(runtime migrate) dockerfile=docker/node/Dockerfile ;;
   web) targets=(runtime) ;;
   # MailDev for dev and CI (docker/mailcatcher): not an app, same flow.
   mailcatcher) targets=(runtime) dockerfile=docker/mailcatcher/Dockerfile ;;
@@ -35,7 +36,9 @@ if [ -n "$ca" ] && [ -r "$ca" ] && ! cmp -s "$ca" docker/build-ca/extra-ca.crt; 
   cp "$ca" docker/build-ca/extra-ca.crt
 fi
 
-version=$(node -p "require('./$(dirname "$dockerfile")/package.json').version" 2>/dev/null || echo 0.0.0)
+manifest=apps/$app/package.json
+[ -f "$manifest" ] || manifest=$(dirname "$dockerfile")/package.json
+version=$(node -p "require('./$manifest').version" 2>/dev/null || echo 0.0.0)
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain -- "apps/$app" libs 2>/dev/null)" ]; then revision="$revision-dirty"; fi
 # Credentials in a remote URL (https://user:token@host/...) must not end up in a label.
@@ -52,6 +55,11 @@ for target in "${targets[@]}"; do
   args=(--build-arg "NODE_IMAGE=$node_image" --build-arg "VERSION=$version" --build-arg "REVISION=$revision"
     --build-arg "SOURCE=$source_url")
   [ "$app" != web ] || args+=(--build-arg "NGINX_IMAGE=$nginx_image")
+  if [ "$dockerfile" = docker/node/Dockerfile ]; then
+    args+=(--build-arg "APP=$app"
+      --build-arg "PORT=$(node -p "require('./$manifest').config.port")"
+      --build-arg "DESCRIPTION=$(node -p "require('./$manifest').description")")
+  fi
   # The classic builder: CI has no buildx (../shared/offline-images/README.md).
   # Its per-layer noise is filtered out; every step and RUN output stays.
   set +e
