@@ -15,6 +15,7 @@ export {
   type LoadConfigOptions,
   type TrustProxy,
 } from './lib/config';
+export { HOST_PREFIX, hostCookie, type HostCookie } from './lib/cookies';
 export {
   createServer,
   type CreateServerOptions,

@@ -7,7 +7,7 @@ import { createAccessTokenVerifier, type AccessTokenVerifier, type AsymmetricAlg
 import { IDEMPOTENCY_KEY_TTL_HOURS } from '@flotilla/contracts';
 import type { KitInstance } from '@flotilla/service-kit';
 import type { InboxRetention } from '@flotilla/messaging';
-import bffRoutes, { CSRF_COOKIE } from './bff/bff-routes';
+import bffRoutes, { bffCookies } from './bff/bff-routes';
 import { createTokenCipher } from './bff/token-cipher';
 import liveUpdatesConsumer from './consumers/live-updates';
 import userEventsConsumer from './consumers/user-events';
@@ -142,11 +142,10 @@ export async function registerLedger(app: KitInstance, options: LedgerAppOptions
       await api.register(meRoute, {
         ...(bff && cipher
           ? {
-              csrfCookieFor: (sessionIdHash: string) => ({
-                name: CSRF_COOKIE,
-                value: cipher.csrfTokenFor(sessionIdHash),
-                options: { httpOnly: false, sameSite: 'lax', secure: bff.cookieSecure, path: '/', maxAge: Math.floor(bff.sessionTtlMs / 1000) },
-              }),
+              csrfCookieFor: (sessionIdHash: string) => {
+                const { name, options: cookieOptions } = bffCookies(bff.cookieSecure, bff.sessionTtlMs).csrf;
+                return { name, value: cipher.csrfTokenFor(sessionIdHash), options: cookieOptions };
+              },
             }
           : {}),
       });

@@ -14,7 +14,7 @@ import accountRoutes from './routes/accounts';
 import oauthRoutes from './routes/oauth';
 import passwordRoutes from './routes/password';
 import mfaRoutes from './routes/mfa';
-import { cookiePath, type RouteOptions } from './routes/route-options';
+import { authCookies, type RouteOptions } from './routes/route-options';
 import { authErrorHandler } from './routes/unavailable';
 import wellKnownRoutes from './routes/well-known';
 
@@ -64,8 +64,7 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
   await app.register(messaging, { url: config.AMQP_URL, logger });
   await app.register(security, {
     cookieSecret: config.COOKIE_SECRET,
-    cookieSecure: config.COOKIE_SECURE,
-    cookiePath: cookiePath(config.ROUTE_PREFIX),
+    csrfCookie: authCookies(config.COOKIE_SECURE).csrf,
     hsts: config.ISSUER.startsWith('https://'),
   });
   await app.register(mailer, smtpSettings(config));

@@ -1,10 +1,13 @@
 /**
  * Double-submit CSRF: the API sets a non-httpOnly cookie and expects its value
  * echoed in a header on every state-changing request. Both names live here so
- * the API contract changes in one place.
+ * the API contract changes in one place. Over https the cookie is
+ * `__Host-csrf_token` (Secure, Path=/, no Domain: a sibling subdomain cannot
+ * plant it); plain-http development, where browsers refuse the prefix, keeps
+ * `csrf_token`. The first name present wins.
  */
 export const CSRF = {
-  cookieName: 'csrf_token',
+  cookieNames: ['__Host-csrf_token', 'csrf_token'],
   headerName: 'x-csrf-token',
 } as const;
 

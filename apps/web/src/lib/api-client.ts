@@ -42,7 +42,7 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') {
-    const csrf = readCookie(CSRF.cookieName);
+    const csrf = CSRF.cookieNames.map(readCookie).find((value) => value !== undefined);
     if (csrf) headers[CSRF.headerName] = csrf;
   }
 

@@ -5,17 +5,32 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { ErrorResponseSchema } from '@flotilla/contracts';
-import { AppError, type KitInstance } from '@flotilla/service-kit';
+import { AppError, hostCookie, type KitInstance } from '@flotilla/service-kit';
 import type { AccessTokenVerifier } from '@flotilla/auth-verify';
 import type { Principal } from '../plugins/app/authentication';
 import type { SessionRepository, StoredSession } from '../repositories/session-repository';
 import { createEndSessionEndpoint, endSessionUrl } from './end-session';
 import type { TokenCipher } from './token-cipher';
 
-export const SESSION_COOKIE = 'flotilla_session';
-export const CSRF_COOKIE = 'csrf_token';
 export const CSRF_HEADER = 'x-csrf-token';
-const RETURN_TO_COOKIE = 'flotilla_return_to';
+
+/**
+ * The BFF's cookies: `__Host-` names (Secure, Path=/, no Domain) whenever
+ * COOKIE_SECURE, so a sibling subdomain cannot plant a session or a CSRF token;
+ * bare names in plain-http development, where browsers refuse the prefix
+ * (service-kit hostCookie). The web app reads the CSRF cookie by either name.
+ */
+export function bffCookies(secure: boolean, sessionTtlMs: number) {
+  const base = { httpOnly: true, sameSite: 'lax', secure, path: '/' } satisfies CookieSerializeOptions;
+  const maxAge = Math.floor(sessionTtlMs / 1000);
+  return {
+    session: { name: hostCookie('flotilla_session', secure).name, options: { ...base, maxAge } },
+    csrf: { name: hostCookie('csrf_token', secure).name, options: { ...base, httpOnly: false, maxAge } },
+    returnTo: { name: hostCookie('flotilla_return_to', secure).name, options: { ...base, maxAge: 600 } },
+    /** @fastify/oauth2's state and PKCE verifier cookies (its hostPrefixedCookies names them `__Host-`). */
+    oauth: { hostPrefixed: secure, options: base },
+  };
+}
 /** Refresh this long before the access token expires, so a request never carries one that dies in flight. */
 const REFRESH_MARGIN_MS = 60_000;
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -91,9 +106,9 @@ export function safeReturnTo(value: unknown, publicBaseUrl: string): string {
 export default async function bffRoutes(app: KitInstance, options: BffOptions) {
   const issuerUrl = new URL(options.issuer.replace(/\/$/, ''));
   const internalUrl = new URL(options.internalBaseUrl.replace(/\/$/, ''));
-  const baseCookie: CookieSerializeOptions = { httpOnly: true, sameSite: 'lax', secure: options.cookieSecure };
-  const sessionCookie: CookieSerializeOptions = { ...baseCookie, path: '/api', maxAge: Math.floor(options.sessionTtlMs / 1000) };
-  const csrfCookie: CookieSerializeOptions = { ...baseCookie, httpOnly: false, path: '/', maxAge: Math.floor(options.sessionTtlMs / 1000) };
+  const cookies = bffCookies(options.cookieSecure, options.sessionTtlMs);
+  const SESSION_COOKIE = cookies.session.name;
+  const CSRF_COOKIE = cookies.csrf.name;
 
   await app.register(oauth2, {
     name: 'authServer',
@@ -110,7 +125,8 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
     },
     callbackUri: `${options.publicBaseUrl.replace(/\/$/, '')}/api/auth/callback`,
     pkce: 'S256',
-    cookie: { ...baseCookie, path: '/api/auth' },
+    cookie: cookies.oauth.options,
+    hostPrefixedCookies: cookies.oauth.hostPrefixed,
   });
 
   const endSessionEndpoint = createEndSessionEndpoint({
@@ -219,7 +235,7 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
       },
     },
     async (request, reply) => {
-      reply.setCookie(RETURN_TO_COOKIE, safeReturnTo(request.query.returnTo, options.publicBaseUrl), { ...baseCookie, path: '/api/auth', maxAge: 600 });
+      reply.setCookie(cookies.returnTo.name, safeReturnTo(request.query.returnTo, options.publicBaseUrl), cookies.returnTo.options);
       const uri = new URL(await app.authServer.generateAuthorizationUri(request, reply));
       if (request.query.prompt) uri.searchParams.set('prompt', request.query.prompt);
       return reply.redirect(uri.toString(), 302);
@@ -243,8 +259,8 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
       },
     },
     async (request, reply) => {
-      const returnTo = safeReturnTo(request.cookies[RETURN_TO_COOKIE], options.publicBaseUrl);
-      reply.clearCookie(RETURN_TO_COOKIE, { ...baseCookie, path: '/api/auth' });
+      const returnTo = safeReturnTo(request.cookies[cookies.returnTo.name], options.publicBaseUrl);
+      reply.clearCookie(cookies.returnTo.name, { ...cookies.returnTo.options, maxAge: undefined });
       if (request.query.error || !request.query.code) {
         throw new AppError(400, 'LOGIN_FAILED', `Sign-in did not complete${request.query.error ? `: ${request.query.error}` : ''}`);
       }
@@ -288,8 +304,8 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
           request.log.warn({ err: error }, 'opening the account at sign-in failed; it will be opened on first use or by the consumer');
         });
       }
-      reply.setCookie(SESSION_COOKIE, id, sessionCookie);
-      reply.setCookie(CSRF_COOKIE, options.cipher.csrfTokenFor(idHash), csrfCookie);
+      reply.setCookie(SESSION_COOKIE, id, cookies.session.options);
+      reply.setCookie(CSRF_COOKIE, options.cipher.csrfTokenFor(idHash), cookies.csrf.options);
       return reply.redirect(returnTo, 302);
     },
   );
@@ -344,8 +360,8 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
             .catch((error: unknown) => request.log.warn({ err: error }, 'refresh token revocation failed'));
         }
       }
-      reply.clearCookie(SESSION_COOKIE, { ...sessionCookie, maxAge: undefined });
-      reply.clearCookie(CSRF_COOKIE, { ...csrfCookie, maxAge: undefined });
+      reply.clearCookie(SESSION_COOKIE, { ...cookies.session.options, maxAge: undefined });
+      reply.clearCookie(CSRF_COOKIE, { ...cookies.csrf.options, maxAge: undefined });
       // The provider's own session would otherwise sign the user straight back in on the next login.
       // Sent even without a local session: the provider's may outlive ours. The state only comes back
       // on the landing page, which acts on nothing, so it is not kept for checking.

@@ -22,10 +22,12 @@ let pool: Pool;
 class ApiBrowser {
   readonly cookies = new Map<string, string>();
 
+  constructor(private readonly app: () => KitInstance = () => api) {}
+
   async request(method: 'GET' | 'POST', url: string, options: { headers?: Record<string, string>; payload?: unknown } = {}) {
     const headers: Record<string, string> = { ...options.headers };
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const response: LightMyRequestResponse = await api.inject({ method, url, headers, ...(options.payload ? { payload: options.payload as object } : {}) });
+    const response: LightMyRequestResponse = await this.app().inject({ method, url, headers, ...(options.payload ? { payload: options.payload as object } : {}) });
     for (const cookie of response.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
       const expired = cookie.maxAge === 0 || cookie.value === '' || (cookie.expires && cookie.expires.getTime() <= Date.now());
       if (expired) this.cookies.delete(cookie.name);
@@ -233,5 +235,72 @@ describe('BFF login against the real auth service', () => {
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ code: 'LOGIN_FAILED' });
     expect(response.headers['set-cookie'] ?? '').not.toContain('flotilla_session=');
+  });
+});
+
+/**
+ * COOKIE_SECURE (every deployment but plain-http development): each BFF cookie,
+ * and @fastify/oauth2's state and PKCE verifier cookies, is a `__Host-` cookie:
+ * Secure, Path=/, no Domain, so a sibling subdomain cannot plant a session or
+ * a login (RFC 6265bis §4.1.3.2; RFC 9700 §4.2.4).
+ */
+describe('BFF cookies with COOKIE_SECURE=true', () => {
+  let secureApi: KitInstance;
+  beforeAll(async () => {
+    secureApi = await buildTestApp({
+      BFF_ENABLED: 'true',
+      AUTH_ISSUER: auth.issuer,
+      OAUTH_CLIENT_ID: CLIENT.id,
+      OAUTH_CLIENT_SECRET: CLIENT.secret,
+      OAUTH_SCOPES: CLIENT.scopes.join(' '),
+      PUBLIC_BASE_URL: apiOrigin,
+      COOKIE_SECURE: 'true',
+    });
+  });
+  afterAll(() => secureApi?.close());
+
+  const hostOnly = (cookie: string | undefined) => {
+    expect(cookie).toBeDefined();
+    expect(cookie).toMatch(/; Secure/i);
+    expect(cookie).toMatch(/; Path=\/(;|$)/);
+    expect(cookie).not.toMatch(/Domain=/i);
+  };
+
+  it('when a user signs in, then the state, verifier, return, session and CSRF cookies are all __Host- cookies, and the CSRF pair still works', async () => {
+    const browser = new ApiBrowser(() => secureApi);
+    const start = await browser.request('GET', '/api/auth/login?returnTo=%2Fdashboard');
+    const started = ([] as string[]).concat(start.headers['set-cookie'] ?? []);
+    for (const name of ['__Host-oauth2-redirect-state', '__Host-oauth2-code-verifier', '__Host-flotilla_return_to']) {
+      hostOnly(started.find((c) => c.startsWith(`${name}=`)));
+    }
+    browser.cookies.clear();
+
+    const { landed } = await signIn(browser);
+
+    expect(landed.headers.location).toBe('/dashboard');
+    const set = ([] as string[]).concat(landed.headers['set-cookie'] ?? []);
+    const session = set.find((c) => c.startsWith('__Host-flotilla_session='));
+    const csrf = set.find((c) => c.startsWith('__Host-csrf_token='));
+    hostOnly(session);
+    hostOnly(csrf);
+    expect(session).toMatch(/HttpOnly/i);
+    expect(csrf).not.toMatch(/HttpOnly/i);
+    expect(set.some((c) => /^(flotilla_session|csrf_token)=/.test(c))).toBe(false);
+    const deposit = await browser.request('POST', '/api/deposits', {
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomKey(), 'x-csrf-token': browser.cookies.get('__Host-csrf_token') ?? '' },
+      payload: { amount: 1_000 },
+    });
+    expect(deposit.statusCode).toBe(201);
+  });
+
+  it('when a session id arrives under the bare cookie name (planted by a sibling subdomain), then it is not a session', async () => {
+    const browser = new ApiBrowser(() => secureApi);
+    await signIn(browser);
+    const id = browser.cookies.get('__Host-flotilla_session') ?? '';
+    expect(id).not.toBe('');
+    browser.cookies.clear();
+    browser.cookies.set('flotilla_session', id);
+
+    expect((await browser.request('GET', '/api/me')).statusCode).toBe(401);
   });
 });

@@ -27,7 +27,7 @@ describe.each([
   afterAll(() => app.close());
 
   it('when a browser sends its session cookie, then the session check answers 503 with Retry-After, not 500', async () => {
-    const response = await app.inject({ method: 'GET', url: '/api/account', cookies: { flotilla_session: 'a'.repeat(43) } });
+    const response = await app.inject({ method: 'GET', url: '/api/account', cookies: { '__Host-flotilla_session': 'a'.repeat(43) } });
 
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('5');

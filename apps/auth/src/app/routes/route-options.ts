@@ -1,3 +1,5 @@
+import { hostCookie } from '@flotilla/service-kit';
+
 /** What the route plugins need to know about where and how they are served. */
 export interface RouteOptions {
   /** Public issuer URL, e.g. http://localhost:8080/auth. */
@@ -11,20 +13,25 @@ export interface RouteOptions {
   readonly introspectionClientIds: readonly string[];
 }
 
-export const SESSION_COOKIE = 'auth_session';
-
-/** Signed, short-lived: the password step passed and the second factor is being asked for (routes/mfa). */
-export const MFA_PENDING_COOKIE = 'auth_mfa';
+/**
+ * The auth service's cookies: `__Host-` names with Path=/ when COOKIE_SECURE
+ * (service-kit hostCookie), bare names over plain-http development.
+ * `mfaPending` is signed and short-lived: the password step passed and the
+ * second factor is being asked for (routes/mfa). `csrf` is @fastify/csrf-protection's secret.
+ */
+export function authCookies(secure: boolean) {
+  return {
+    session: hostCookie('auth_session', secure),
+    mfaPending: hostCookie('auth_mfa', secure),
+    csrf: hostCookie('auth_csrf', secure),
+  };
+}
 
 /** How long the password step stays good while the second factor is asked for. */
 export const MFA_PENDING_SECONDS = 300;
 
 /** The password change page; also a permitted post-login destination (the web app's user menu links here). */
 export const ACCOUNT_PASSWORD_PATH = '/account/password';
-
-export function cookiePath(prefix: string): string {
-  return prefix === '' ? '/' : prefix;
-}
 
 /**
  * Only our own authorize endpoint may be a post-login destination: a relative

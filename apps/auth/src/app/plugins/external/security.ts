@@ -4,6 +4,7 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import type { HostCookie } from '@flotilla/service-kit';
 
 /**
  * The pages' CSP. `formTargets` are extra origins a form submission may end up at:
@@ -24,9 +25,8 @@ export function contentSecurityPolicy(formTargets: readonly string[] = []): stri
 export interface SecurityPluginOptions {
   /** Signs the CSRF secret cookie. */
   cookieSecret: string;
-  cookieSecure: boolean;
-  /** Path the auth cookies are scoped to (the route prefix, or '/'). */
-  cookiePath: string;
+  /** Name, path and Secure flag of the CSRF secret's cookie (`__Host-` when secure). */
+  csrfCookie: HostCookie;
   /** Send Strict-Transport-Security: only when the public URL is https. */
   hsts: boolean;
 }
@@ -44,8 +44,8 @@ export default fp<SecurityPluginOptions>(
     await app.register(cookie, { secret: options.cookieSecret, hook: 'onRequest' });
     await app.register(csrf, {
       sessionPlugin: '@fastify/cookie',
-      cookieKey: 'auth_csrf',
-      cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', secure: options.cookieSecure, path: options.cookiePath },
+      cookieKey: options.csrfCookie.name,
+      cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', secure: options.csrfCookie.secure, path: options.csrfCookie.path },
     });
     await app.register(helmet, {
       // Set here rather than through helmet's directives so routes can extend form-action.

@@ -5,7 +5,7 @@ import { DomainError } from '../../../domain/errors';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { changePasswordPage, deactivatePage, loginPage, messagePage, registerPage, signedInPage, type FieldErrors, type LogoutTarget } from '../../../views/pages';
 import { contentSecurityPolicy } from '../../plugins/external/security';
-import { ACCOUNT_PASSWORD_PATH, cookiePath, MFA_PENDING_COOKIE, MFA_PENDING_SECONDS, safeReturnTo, SESSION_COOKIE, type RouteOptions } from '../route-options';
+import { authCookies, ACCOUNT_PASSWORD_PATH, MFA_PENDING_SECONDS, safeReturnTo, type RouteOptions } from '../route-options';
 
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
@@ -106,16 +106,17 @@ function statusFor(error: DomainError): number {
 export default async function accountRoutes(app: KitInstance, options: RouteOptions) {
   const prefix = options.routePrefix;
   const ctx = { prefix };
-  const path = cookiePath(prefix);
+  const cookies = authCookies(options.cookieSecure);
+  const { path } = cookies.session;
 
   const html = (reply: FastifyReply, status: number, body: string) =>
     reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 
   async function startSession(request: FastifyRequest, reply: FastifyReply, userId: string) {
     // A fresh id at every sign-in: no session fixation (ASVS 7.2.4).
-    await app.sessionService.end(request.cookies[SESSION_COOKIE]);
+    await app.sessionService.end(request.cookies[cookies.session.name]);
     const token = await app.sessionService.start(userId, request.ip, request.headers['user-agent'] ?? null);
-    reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: options.cookieSecure, path });
+    reply.setCookie(cookies.session.name, token, { httpOnly: true, sameSite: 'lax', secure: options.cookieSecure, path });
   }
 
   /** Lets the sign-in form's redirect chain reach the registered redirect_uri it leads to. */
@@ -152,7 +153,7 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
   };
 
   app.get('/', async (request, reply) => {
-    const session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
+    const session = await app.sessionService.resume(request.cookies[cookies.session.name]);
     if (!session) return reply.redirect(`${prefix}/login`, 303);
     const user = await app.oauthStore.findUser(session.userId);
     if (!user) return reply.redirect(`${prefix}/login`, 303);
@@ -182,7 +183,7 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
         if (await app.totpService.isEnabled(user.id)) {
           // No session yet: the second factor decides (routes/mfa).
           const until = Date.now() + MFA_PENDING_SECONDS * 1000;
-          reply.setCookie(MFA_PENDING_COOKIE, `${user.id}.${until}`, {
+          reply.setCookie(cookies.mfaPending.name, `${user.id}.${until}`, {
             signed: true,
             httpOnly: true,
             sameSite: 'lax',
@@ -257,7 +258,7 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
   app.get('/logout', { schema: { querystring: LogoutQuery } }, async (request, reply) => {
     const resolved = await logoutTarget(request.query);
     if (!resolved.ok) return badLogout(reply);
-    const session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
+    const session = await app.sessionService.resume(request.cookies[cookies.session.name]);
     const user = session && (await app.oauthStore.findUser(session.userId));
     if (!user) {
       if (resolved.target) return reply.redirect(backTo(resolved.target), 303);
@@ -276,8 +277,8 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
     const body = request.body as FormBody;
     const resolved = await logoutTarget(body);
     if (!resolved.ok) return badLogout(reply);
-    await app.sessionService.signOut(request.cookies[SESSION_COOKIE]);
-    reply.clearCookie(SESSION_COOKIE, { path });
+    await app.sessionService.signOut(request.cookies[cookies.session.name]);
+    reply.clearCookie(cookies.session.name, { path });
     if (resolved.target) return reply.redirect(backTo(resolved.target), 303);
     return html(reply, 200, messagePage(ctx, { title: 'Signed out', message: 'You have been signed out.' }));
   });
@@ -338,7 +339,7 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
     );
 
   app.get(ACCOUNT_PASSWORD_PATH, async (request, reply) => {
-    const session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
+    const session = await app.sessionService.resume(request.cookies[cookies.session.name]);
     const user = session && (await app.oauthStore.findUser(session.userId));
     if (!user) return reply.redirect(`${prefix}/login?return_to=${encodeURIComponent(`${prefix}${ACCOUNT_PASSWORD_PATH}`)}`, 303);
     return renderChangePassword(reply, 200, { email: user.email });
@@ -360,7 +361,7 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
     async (request, reply) => {
       const isForm = request.headers['content-type']?.startsWith(FORM) ?? false;
       const body = request.body as { email?: string; currentPassword?: string; newPassword?: string };
-      const session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
+      const session = await app.sessionService.resume(request.cookies[cookies.session.name]);
       const sessionUser = session && (await app.oauthStore.findUser(session.userId));
       // The form changes the signed-in user's password, whatever email the page carried.
       if (isForm && !sessionUser) return reply.redirect(`${prefix}/login`, 303);
@@ -400,14 +401,14 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
   );
 
   app.get('/account/deactivate', async (request, reply) => {
-    const session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
+    const session = await app.sessionService.resume(request.cookies[cookies.session.name]);
     const user = session && (await app.oauthStore.findUser(session.userId));
     if (!user) return reply.redirect(`${prefix}/login`, 303);
     return html(reply, 200, deactivatePage(ctx, { email: user.email, csrfToken: reply.generateCsrf() }));
   });
 
   app.post('/account/deactivate', { schema: { body: FormSchema }, preHandler: app.csrfProtection }, async (request, reply) => {
-    const session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
+    const session = await app.sessionService.resume(request.cookies[cookies.session.name]);
     const user = session && (await app.oauthStore.findUser(session.userId));
     if (!user) return reply.redirect(`${prefix}/login`, 303);
     const body = request.body as FormBody;
@@ -429,7 +430,7 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
       );
     }
     await app.userService.deactivate(user.id);
-    reply.clearCookie(SESSION_COOKIE, { path });
+    reply.clearCookie(cookies.session.name, { path });
     return html(reply, 200, messagePage(ctx, { title: 'Account closed', message: 'Your account is closed and you have been signed out everywhere.' }));
   });
 }

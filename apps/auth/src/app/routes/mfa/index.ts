@@ -4,7 +4,7 @@ import QRCode from 'qrcode';
 import type { KitInstance } from '@flotilla/service-kit';
 import { DomainError } from '../../../domain/errors';
 import { messagePage, otpPage, recoveryCodesPage, totpEnrolPage, type FieldErrors } from '../../../views/pages';
-import { cookiePath, MFA_PENDING_COOKIE, safeReturnTo, SESSION_COOKIE, type RouteOptions } from '../route-options';
+import { authCookies, safeReturnTo, type RouteOptions } from '../route-options';
 
 const CodeFormSchema = Type.Object(
   {
@@ -28,13 +28,14 @@ const fieldErrors = (error: DomainError): FieldErrors => Object.fromEntries(erro
 export default async function mfaRoutes(app: KitInstance, options: RouteOptions) {
   const prefix = options.routePrefix;
   const ctx = { prefix };
-  const path = cookiePath(prefix);
+  const cookies = authCookies(options.cookieSecure);
+  const { path } = cookies.session;
 
   const html = (reply: FastifyReply, status: number, body: string) =>
     reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 
   function pendingUser(request: FastifyRequest): string | undefined {
-    const raw = request.cookies[MFA_PENDING_COOKIE];
+    const raw = request.cookies[cookies.mfaPending.name];
     if (!raw) return undefined;
     const unsigned = request.unsignCookie(raw);
     if (!unsigned.valid || !unsigned.value) return undefined;
@@ -59,11 +60,11 @@ export default async function mfaRoutes(app: KitInstance, options: RouteOptions)
     if (!body.code?.trim()) return renderOtp(reply, 400, { returnTo, error: 'Some fields need attention.', fieldErrors: { code: 'Enter the code.' } });
     try {
       const method = await app.totpService.verify(userId, body.code, request.ip);
-      reply.clearCookie(MFA_PENDING_COOKIE, { path });
+      reply.clearCookie(cookies.mfaPending.name, { path });
       // A fresh session id after the full sign-in (ASVS 7.2.4).
-      await app.sessionService.end(request.cookies[SESSION_COOKIE]);
+      await app.sessionService.end(request.cookies[cookies.session.name]);
       const token = await app.sessionService.start(userId, request.ip, request.headers['user-agent'] ?? null, ['pwd', method]);
-      reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: options.cookieSecure, path });
+      reply.setCookie(cookies.session.name, token, { httpOnly: true, sameSite: 'lax', secure: options.cookieSecure, path });
       return reply.redirect(returnTo ?? `${prefix}/`, 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -73,7 +74,7 @@ export default async function mfaRoutes(app: KitInstance, options: RouteOptions)
   });
 
   async function signedInUser(request: FastifyRequest) {
-    const session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
+    const session = await app.sessionService.resume(request.cookies[cookies.session.name]);
     return session && (await app.oauthStore.findUser(session.userId));
   }
 

@@ -5,7 +5,7 @@ import { extractBearerToken } from '@flotilla/auth-verify';
 import { buildRedirect, validateAuthorizationRequest } from '../../../domain/oauth/authorization-request';
 import { OAuthError } from '../../../domain/oauth/oauth-errors';
 import { messagePage } from '../../../views/pages';
-import { SESSION_COOKIE, type RouteOptions } from '../route-options';
+import { authCookies, type RouteOptions } from '../route-options';
 import { readClientCredentials } from './client-auth';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -76,6 +76,7 @@ function sendOAuthError(reply: FastifyReply, error: OAuthError, usedBasic: boole
 
 export default async function oauthRoutes(app: KitInstance, options: RouteOptions) {
   const prefix = options.routePrefix;
+  const cookies = authCookies(options.cookieSecure);
   const ctx = { prefix };
   const service = app.oauthService;
 
@@ -100,7 +101,7 @@ export default async function oauthRoutes(app: KitInstance, options: RouteOption
       );
     }
     const authRequest = result.request;
-    let session = await app.sessionService.resume(request.cookies[SESSION_COOKIE]);
+    let session = await app.sessionService.resume(request.cookies[cookies.session.name]);
     const tooOld =
       session && authRequest.maxAgeSeconds !== undefined && Date.now() - session.authTime.getTime() > authRequest.maxAgeSeconds * 1000;
     // prompt=create asks for a new account: an existing session is not reused for it.

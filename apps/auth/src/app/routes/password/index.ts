@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { AppError, errorResponseSchema, type KitInstance } from '@flotilla/service-kit';
 import { DomainError } from '../../../domain/errors';
 import { forgotPasswordPage, messagePage, resetPasswordPage, type FieldErrors } from '../../../views/pages';
-import { cookiePath, SESSION_COOKIE, type RouteOptions } from '../route-options';
+import { authCookies, type RouteOptions } from '../route-options';
 
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
@@ -55,6 +55,7 @@ function csrfForForms(app: KitInstance) {
  */
 export default async function passwordRoutes(app: KitInstance, options: RouteOptions) {
   const prefix = options.routePrefix;
+  const cookies = authCookies(options.cookieSecure);
   const ctx = { prefix };
   const ttlMinutes = Math.floor(app.config.PASSWORD_RESET_TTL_SECONDS / 60);
   const accepted = `If an account uses this address, a link to choose a new password is on its way. It works once, for ${ttlMinutes} minutes.`;
@@ -138,7 +139,7 @@ export default async function passwordRoutes(app: KitInstance, options: RouteOpt
         const done = await app.passwordReset.reset({ token, newPassword: body.newPassword ?? '' });
         request.log.info({ 'user.id': done.userId, 'session.ended': done.sessionsEnded }, 'password reset');
         if (!isForm) return reply.code(200).send({ userId: done.userId, sessionsEnded: done.sessionsEnded, refreshFamiliesRevoked: done.familiesRevoked });
-        reply.clearCookie(SESSION_COOKIE, { path: cookiePath(prefix) });
+        reply.clearCookie(cookies.session.name, { path: cookies.session.path });
         return html(
           reply,
           200,
