@@ -1,18 +1,7 @@
 import { Type, type Static } from 'typebox';
-import {
-  baseConfigSchema,
-  secretString,
-  sensitiveString,
-} from '@flotilla/service-kit';
-import {
-  isValidScopeToken,
-  parseScopeParam,
-  type GrantType,
-} from '../domain/oauth/model';
-import {
-  createClientSecretHasher,
-  type SecretOrigin,
-} from '../domain/oauth/client-secret';
+import { baseConfigSchema, secretString, sensitiveString } from '@flotilla/service-kit';
+import { isValidScopeToken, parseScopeParam, type GrantType } from '../domain/oauth/model';
+import { createClientSecretHasher, type SecretOrigin } from '../domain/oauth/client-secret';
 import type { PasswordHasher } from '../domain/users/password-hasher';
 import type { PrismaClient } from '../generated/prisma/client';
 
@@ -20,33 +9,13 @@ import type { PrismaClient } from '../generated/prisma/client';
 export const seedConfigSchema = Type.Object({
   APP_ENV: baseConfigSchema.properties.APP_ENV,
   DATABASE_URL: sensitiveString({ pattern: '^postgres(ql)?://' }),
-  BFF_CLIENT_ID: Type.String({
-    pattern: '^[A-Za-z0-9._-]{1,100}$',
-    default: 'flotilla-bff',
-  }),
-  BFF_CLIENT_SECRET: secretString({
-    description: "The API's backend-for-frontend client secret",
-  }),
-  BFF_REDIRECT_URIS: Type.String({
-    minLength: 1,
-    default: 'http://localhost:8080/api/auth/callback',
-    description: 'Comma-separated, exact',
-  }),
-  BFF_POST_LOGOUT_REDIRECT_URIS: Type.String({
-    default: 'http://localhost:8080/',
-    description: 'Comma-separated, exact; may be empty',
-  }),
-  BFF_SCOPES: Type.String({
-    minLength: 1,
-    default: 'openid profile email offline_access ledger:read ledger:write',
-  }),
-  SERVICE_CLIENT_ID: Type.String({
-    pattern: '^[A-Za-z0-9._-]{1,100}$',
-    default: 'flotilla-service',
-  }),
-  SERVICE_CLIENT_SECRET: secretString({
-    description: 'The client_credentials service client secret',
-  }),
+  BFF_CLIENT_ID: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', default: 'flotilla-bff' }),
+  BFF_CLIENT_SECRET: secretString({ description: "The API's backend-for-frontend client secret" }),
+  BFF_REDIRECT_URIS: Type.String({ minLength: 1, default: 'http://localhost:8080/api/auth/callback', description: 'Comma-separated, exact' }),
+  BFF_POST_LOGOUT_REDIRECT_URIS: Type.String({ default: 'http://localhost:8080/', description: 'Comma-separated, exact; may be empty' }),
+  BFF_SCOPES: Type.String({ minLength: 1, default: 'openid profile email offline_access ledger:read ledger:write' }),
+  SERVICE_CLIENT_ID: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', default: 'flotilla-service' }),
+  SERVICE_CLIENT_SECRET: secretString({ description: 'The client_credentials service client secret' }),
   SERVICE_CLIENT_SCOPES: Type.String({ minLength: 1, default: 'ledger:read' }),
 });
 export type SeedConfig = Static<typeof seedConfigSchema>;
@@ -65,27 +34,19 @@ export interface ClientRegistration {
 
 export function clientRegistrations(config: SeedConfig): ClientRegistration[] {
   const uris = (value: string, key: string) => {
-    const list = value
-      .split(',')
-      .map((u) => u.trim())
-      .filter(Boolean);
+    const list = value.split(',').map((u) => u.trim()).filter(Boolean);
     for (const uri of list) {
       const url = new URL(uri);
       // RFC 9700 §4.1.3 / OAuth 2.1 §2.3.1: absolute, no fragment, exact match.
-      if (url.hash || !/^https?:$/.test(url.protocol))
-        throw new Error(
-          `${key}: ${uri} must be an http(s) URL without a fragment`,
-        );
+      if (url.hash || !/^https?:$/.test(url.protocol)) throw new Error(`${key}: ${uri} must be an http(s) URL without a fragment`);
     }
     return list;
   };
   const redirectUris = uris(config.BFF_REDIRECT_URIS, 'BFF_REDIRECT_URIS');
-  if (redirectUris.length === 0)
-    throw new Error('BFF_REDIRECT_URIS: at least one redirect URI is required');
+  if (redirectUris.length === 0) throw new Error('BFF_REDIRECT_URIS: at least one redirect URI is required');
   const scopes = (value: string, key: string) => {
     const list = parseScopeParam(value);
-    if (list.length === 0 || list.some((s) => !isValidScopeToken(s)))
-      throw new Error(`${key}: not a valid scope list`);
+    if (list.length === 0 || list.some((s) => !isValidScopeToken(s))) throw new Error(`${key}: not a valid scope list`);
     return list;
   };
   return [
@@ -94,10 +55,7 @@ export function clientRegistrations(config: SeedConfig): ClientRegistration[] {
       name: 'Flotilla API (backend for frontend)',
       secret: config.BFF_CLIENT_SECRET,
       redirectUris,
-      postLogoutRedirectUris: uris(
-        config.BFF_POST_LOGOUT_REDIRECT_URIS,
-        'BFF_POST_LOGOUT_REDIRECT_URIS',
-      ),
+      postLogoutRedirectUris: uris(config.BFF_POST_LOGOUT_REDIRECT_URIS, 'BFF_POST_LOGOUT_REDIRECT_URIS'),
       grantTypes: ['authorization_code', 'refresh_token'],
       scopes: scopes(config.BFF_SCOPES, 'BFF_SCOPES'),
     },
@@ -139,19 +97,7 @@ export async function seedClients(
   );
   const removeOthers = options.removeOthers ?? true;
   await prisma.$transaction([
-    ...(removeOthers
-      ? [
-          prisma.oAuthClient.deleteMany({
-            where: { id: { notIn: rows.map((r) => r.id) } },
-          }),
-        ]
-      : []),
-    ...rows.map((row) =>
-      prisma.oAuthClient.upsert({
-        where: { id: row.id },
-        create: row,
-        update: row,
-      }),
-    ),
+    ...(removeOthers ? [prisma.oAuthClient.deleteMany({ where: { id: { notIn: rows.map((r) => r.id) } } })] : []),
+    ...rows.map((row) => prisma.oAuthClient.upsert({ where: { id: row.id }, create: row, update: row })),
   ]);
 }

@@ -10,7 +10,6 @@ jest.mock('argon2', () => {
     hash: jest.fn(actual.hash),
   };
 });
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const argon2 = require('argon2') as { verify: jest.Mock; hash: jest.Mock };
 
 const basic = (id: string, secret: string) =>

@@ -1,56 +1,21 @@
 import fp from 'fastify-plugin';
-import {
-  createLoginService,
-  type LoginService,
-} from '../../../domain/login/login-service';
-import {
-  createSessionService,
-  type SessionSettings,
-} from '../../../domain/login/sessions';
+import { createLoginService, type LoginService } from '../../../domain/login/login-service';
+import { createSessionService, type SessionSettings } from '../../../domain/login/sessions';
 import type { ThrottleLimits } from '../../../domain/login/throttle';
 import { createClientSecretHasher } from '../../../domain/oauth/client-secret';
-import {
-  createOAuthService,
-  type OAuthService,
-} from '../../../domain/oauth/oauth-service';
+import { createOAuthService, type OAuthService } from '../../../domain/oauth/oauth-service';
 import type { OAuthSettings } from '../../../domain/oauth/model';
 import type { OAuthStore } from '../../../domain/oauth/ports';
-import {
-  createPasswordHasher,
-  type Argon2Options,
-} from '../../../domain/users/password-hasher';
-import {
-  createPasswordPolicy,
-  type PasswordPolicy,
-  type PasswordPolicyOptions,
-} from '../../../domain/users/password-policy';
-import {
-  createUserService,
-  type UserService,
-} from '../../../domain/users/register-user';
-import {
-  createChangePassword,
-  type ChangePassword,
-} from '../../../domain/users/change-password';
-import {
-  createPasswordReset,
-  type PasswordReset,
-  type ResetLimits,
-} from '../../../domain/users/reset-password';
-import {
-  createResetRequestsRepository,
-  createResetTokensRepository,
-} from './password-reset-repository';
+import { createPasswordHasher, type Argon2Options } from '../../../domain/users/password-hasher';
+import { createPasswordPolicy, type PasswordPolicy, type PasswordPolicyOptions } from '../../../domain/users/password-policy';
+import { createUserService, type UserService } from '../../../domain/users/register-user';
+import { createChangePassword, type ChangePassword } from '../../../domain/users/change-password';
+import { createPasswordReset, type PasswordReset, type ResetLimits } from '../../../domain/users/reset-password';
+import { createResetRequestsRepository, createResetTokensRepository } from './password-reset-repository';
 import { createTotpService, type TotpService } from '../../../domain/mfa/totp';
-import {
-  createMfaAttemptsRepository,
-  createTotpRepository,
-} from './mfa-repository';
+import { createMfaAttemptsRepository, createTotpRepository } from './mfa-repository';
 import { createOAuthStore } from './oauth-store';
-import {
-  createLoginAttemptsRepository,
-  createSessionsRepository,
-} from './sessions-repository';
+import { createLoginAttemptsRepository, createSessionsRepository } from './sessions-repository';
 import { createUsersRepository } from './users-repository';
 
 declare module 'fastify' {
@@ -95,10 +60,7 @@ export default fp<ServicesPluginOptions>(
       maxPasswordLength: options.passwordPolicy.maxLength,
     });
     app.decorate('loginService', loginService);
-    app.decorate(
-      'changePassword',
-      createChangePassword({ users, hasher, policy, login: loginService }),
-    );
+    app.decorate('changePassword', createChangePassword({ users, hasher, policy, login: loginService }));
     const { resetUrl, ...resetLimits } = options.passwordReset;
     app.decorate(
       'passwordReset',
@@ -123,10 +85,7 @@ export default fp<ServicesPluginOptions>(
         issuerName: 'Flotilla',
       }),
     );
-    app.decorate(
-      'sessionService',
-      createSessionService(createSessionsRepository(app.db), options.sessions),
-    );
+    app.decorate('sessionService', createSessionService(createSessionsRepository(app.db), options.sessions));
     app.decorate('oauthStore', oauthStore);
     app.decorate(
       'oauthService',
@@ -139,9 +98,5 @@ export default fp<ServicesPluginOptions>(
       }),
     );
   },
-  {
-    name: 'services',
-    fastify: '5.x',
-    dependencies: ['prisma', 'signing', 'mailer'],
-  },
+  { name: 'services', fastify: '5.x', dependencies: ['prisma', 'signing', 'mailer'] },
 );
