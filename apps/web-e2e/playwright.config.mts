@@ -14,9 +14,9 @@ const excluded = ['localhost', '127.0.0.1', host].filter((h, i, all) => all.inde
 
 export default defineConfig({
   ...nxE2EPreset(import.meta.dirname, { testDir: './src' }),
-  // The journey and gateway specs need the composed stack (tools/stack/e2e.sh sets
+  // The journey, gateway and sign-up specs need the composed stack (tools/stack/e2e.sh sets
   // BASE_URL to the gateway); without it only the smoke test runs, against vite preview.
-  testIgnore: process.env['BASE_URL'] ? [] : ['**/journey.spec.ts', '**/gateway.spec.ts'],
+  testIgnore: process.env['BASE_URL'] ? [] : ['**/journey.spec.ts', '**/gateway.spec.ts', '**/signup.spec.ts'],
   reporter: [['list'], ['html', { outputFolder: '../../dist/.playwright/apps/web-e2e/playwright-report', open: 'never' }]],
   retries: process.env['CI'] ? 1 : 0,
   use: {
