@@ -30,3 +30,13 @@ describe('apiConfigProblems: inbox retention', () => {
     expect(apiConfigProblems(configWith({ INBOX_RETENTION_HOURS: '25', OUTBOX_RETENTION_HOURS: '24' }))).toEqual([]);
   });
 });
+
+describe('SESSION_IDLE_TIMEOUT_SECONDS', () => {
+  it('when unset, then a browser session idles out after 15 minutes (ASVS 5.0 V7.3.1)', () => {
+    expect(configWith({}).SESSION_IDLE_TIMEOUT_SECONDS).toBe(900);
+  });
+
+  it.each(['30', '86401', 'soon'])('when it is %p, then the config is refused', (value) => {
+    expect(() => configWith({ SESSION_IDLE_TIMEOUT_SECONDS: value })).toThrow(/SESSION_IDLE_TIMEOUT_SECONDS/);
+  });
+});

@@ -60,6 +60,8 @@ export const apiConfigSchema = Type.Object({
     secretString({ minLength: 43, description: '32 random bytes, base64url: encrypts tokens at rest and keys the CSRF HMAC' }),
   ),
   SESSION_TTL_HOURS: Type.Integer({ minimum: 1, maximum: 720, default: 12 }),
+  // ASVS 5.0 V7.3.1: a browser session unused this long ends, whatever its lifetime; checked on every use.
+  SESSION_IDLE_TIMEOUT_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 900, description: 'Inactivity timeout of a browser (BFF) session' }),
   COOKIE_SECURE: Flag('true', 'Secure flag on cookies; false only for plain-HTTP development'),
 });
 

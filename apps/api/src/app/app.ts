@@ -82,7 +82,8 @@ export async function buildApp(
             publicBaseUrl: config.PUBLIC_BASE_URL,
             postLogoutRedirectUri: config.OAUTH_POST_LOGOUT_REDIRECT_URI ?? `${config.PUBLIC_BASE_URL.replace(/\/$/, '')}/`,
             cookieSecure: config.COOKIE_SECURE === 'true',
-            sessionTtlMs: config.SESSION_TTL_HOURS * HOUR_MS,
+            sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
+            sessionIdleTimeoutMs: config.SESSION_IDLE_TIMEOUT_SECONDS * 1000,
             // Development and test may run without a key: sessions then last as long as the process.
             encryptionKey: config.SESSION_ENCRYPTION_KEY ? Buffer.from(config.SESSION_ENCRYPTION_KEY, 'base64url') : randomBytes(32),
           },

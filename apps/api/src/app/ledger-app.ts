@@ -52,6 +52,8 @@ export interface LedgerAppOptions {
     readonly postLogoutRedirectUri: string;
     readonly cookieSecure: boolean;
     readonly sessionTtlMs: number;
+    /** A session unused this long is refused (and purged), whatever its lifetime. */
+    readonly sessionIdleTimeoutMs: number;
     /** 32 bytes: seals tokens at rest and keys the CSRF HMAC. */
     readonly encryptionKey: Buffer;
   };
@@ -108,7 +110,7 @@ export async function registerLedger(app: KitInstance, options: LedgerAppOptions
 
   const bff = options.bff;
   const cipher = bff ? createTokenCipher(bff.encryptionKey) : undefined;
-  const sessions = bff ? createSessionRepository(app.db) : undefined;
+  const sessions = bff ? createSessionRepository(app.db, { idleTimeoutMs: bff.sessionIdleTimeoutMs }) : undefined;
   if (sessions && options.idempotencyPurgeIntervalMs > 0) {
     const timer = setInterval(() => {
       sessions.purgeExpired().catch((error: unknown) => app.log.warn({ err: error }, 'session purge failed'));

@@ -48,6 +48,11 @@ function toSession(row: SessionRow): StoredSession {
 
 export interface SessionRepository {
   create(session: StoredSession): Promise<void>;
+  /**
+   * The session if it is within its lifetime and was last used within the idle
+   * timeout; finding it counts as a use (ASVS 5.0 V7.3.1, enforced here, on
+   * every request, not by the cookie's lifetime).
+   */
   findLive(idHash: string): Promise<StoredSession | null>;
   /** Runs `work` with the session row locked, so one replica at a time refreshes its tokens. */
   withLocked<T>(idHash: string, work: (session: StoredSession | null, db: SqlExecutor) => Promise<T>): Promise<T>;
@@ -56,7 +61,9 @@ export interface SessionRepository {
   purgeExpired(): Promise<number>;
 }
 
-export function createSessionRepository(pool: Pool): SessionRepository {
+export function createSessionRepository(pool: Pool, options: { idleTimeoutMs: number }): SessionRepository {
+  const idleSeconds = options.idleTimeoutMs / 1000;
+  const LIVE = 'expires_at > now() AND last_used_at > now() - make_interval(secs => $2)';
   return {
     async create(s) {
       await pool.query(
@@ -65,7 +72,10 @@ export function createSessionRepository(pool: Pool): SessionRepository {
       );
     },
     async findLive(idHash) {
-      const { rows } = await pool.query<SessionRow>(`SELECT ${COLUMNS} FROM session WHERE id_hash = $1 AND expires_at > now()`, [idHash]);
+      const { rows } = await pool.query<SessionRow>(`UPDATE session SET last_used_at = now() WHERE id_hash = $1 AND ${LIVE} RETURNING ${COLUMNS}`, [
+        idHash,
+        idleSeconds,
+      ]);
       return rows[0] ? toSession(rows[0]) : null;
     },
     async withLocked(idHash, work) {
@@ -75,8 +85,8 @@ export function createSessionRepository(pool: Pool): SessionRepository {
       try {
         await client.query('BEGIN');
         const { rows } = await client.query<SessionRow>(
-          `SELECT ${COLUMNS} FROM session WHERE id_hash = $1 AND expires_at > now() FOR UPDATE`,
-          [idHash],
+          `SELECT ${COLUMNS} FROM session WHERE id_hash = $1 AND ${LIVE} FOR UPDATE`,
+          [idHash, idleSeconds],
         );
         const result = await work(rows[0] ? toSession(rows[0]) : null, client);
         await client.query('COMMIT');
@@ -100,7 +110,9 @@ export function createSessionRepository(pool: Pool): SessionRepository {
       return rows[0] ? toSession(rows[0]) : null;
     },
     async purgeExpired() {
-      const { rowCount } = await pool.query('DELETE FROM session WHERE expires_at <= now()');
+      const { rowCount } = await pool.query('DELETE FROM session WHERE expires_at <= now() OR last_used_at <= now() - make_interval(secs => $1)', [
+        idleSeconds,
+      ]);
       return rowCount ?? 0;
     },
   };

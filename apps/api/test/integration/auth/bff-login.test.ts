@@ -148,6 +148,31 @@ describe('BFF login against the real auth service', () => {
     expect(after.rows[0].access_expires_at.getTime()).toBeGreaterThan(Date.now());
   });
 
+  it('when a session has been idle longer than SESSION_IDLE_TIMEOUT_SECONDS (default 15 min), then it is refused server-side, however long its lifetime', async () => {
+    const browser = new ApiBrowser();
+    const { user } = await signIn(browser);
+    await pool.query("UPDATE session SET last_used_at = now() - interval '16 minutes' WHERE user_id = $1", [user.id]);
+
+    const me = await browser.request('GET', '/api/me');
+
+    expect(me.statusCode).toBe(401);
+    const { rows } = await pool.query('SELECT expires_at > now() AS within_lifetime FROM session WHERE user_id = $1', [user.id]);
+    expect(rows.every((r) => r.within_lifetime)).toBe(true);
+  });
+
+  it('when a session is used within the idle timeout, then every use moves its last use forward and it stays alive', async () => {
+    const browser = new ApiBrowser();
+    const { user } = await signIn(browser);
+    await pool.query("UPDATE session SET last_used_at = now() - interval '14 minutes' WHERE user_id = $1", [user.id]);
+
+    expect((await browser.request('GET', '/api/me')).statusCode).toBe(200);
+
+    const { rows } = await pool.query("SELECT last_used_at > now() - interval '1 minute' AS fresh FROM session WHERE user_id = $1", [user.id]);
+    expect(rows).toEqual([{ fresh: true }]);
+    await pool.query("UPDATE session SET last_used_at = now() - interval '14 minutes' WHERE user_id = $1", [user.id]);
+    expect((await browser.request('GET', '/api/account')).statusCode).toBe(200);
+  });
+
   it('when the user logs out, then the session is gone and /api/me is 401', async () => {
     const browser = new ApiBrowser();
     const { user } = await signIn(browser);
