@@ -5,7 +5,7 @@ import type { Envelope } from './envelope';
 import { newTraceId } from './envelope';
 import { watchCheckedOutClient } from './pg-client';
 import type { Publisher } from './publisher';
-import { assertValidPayload } from './publisher';
+import { assertValidPayload, PublishFailedError } from './publisher';
 import { errorFields, type EventDefinition, type EventPayloadOf, type Logger } from './types';
 
 /**
@@ -62,12 +62,16 @@ interface OutboxRow {
  * The oldest unsent event of each aggregate only: a later event never leaves
  * while an earlier one of its aggregate is unsent, even when another relay
  * holds that earlier one (SKIP LOCKED skips it, NOT EXISTS still sees it).
+ * An event waiting for its own retry time, or dead, is not claimed, and it
+ * still holds back the later events of its aggregate (and only those).
  * `ORDER BY sent_at, sequence` (sent_at is NULL throughout) lets PostgreSQL walk
  * the (sent_at, sequence) index instead of skipping every sent row.
  */
 const CLAIM_BATCH = `SELECT o.id, o.event_name, o.event_version, o.payload::text AS payload, o.headers, o.created_at
 FROM outbox_event o
 WHERE o.sent_at IS NULL
+  AND o.dead_at IS NULL
+  AND o.next_attempt_at <= now()
   AND NOT EXISTS (
     SELECT 1 FROM outbox_event earlier
     WHERE earlier.aggregate_type = o.aggregate_type
@@ -78,9 +82,23 @@ ORDER BY o.sent_at, o.sequence
 LIMIT $1
 FOR UPDATE OF o SKIP LOCKED`;
 
-const PENDING_STATS = `SELECT count(*)::bigint AS pending,
-  COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_age
+const PENDING_STATS = `SELECT count(*) FILTER (WHERE dead_at IS NULL)::bigint AS pending,
+  COALESCE(EXTRACT(EPOCH FROM now() - min(created_at) FILTER (WHERE dead_at IS NULL)), 0)::float8 AS oldest_age,
+  count(*) FILTER (WHERE dead_at IS NOT NULL)::bigint AS dead
 FROM outbox_event WHERE sent_at IS NULL`;
+
+/**
+ * A failure of this event (returned, nacked): one attempt spent, its own retry
+ * time pushed back (doubling, capped), dead after the last attempt. `attempts`
+ * on the right-hand side is the value before this update.
+ */
+const RECORD_EVENT_FAILURE = `UPDATE outbox_event SET
+  attempts = attempts + 1,
+  last_error = $2,
+  next_attempt_at = now() + LEAST($3::float8 * power(2, LEAST(attempts, 30)), $4::float8) * interval '1 millisecond',
+  dead_at = CASE WHEN attempts + 1 >= $5::integer THEN now() END
+WHERE id = ANY($1::uuid[])
+RETURNING id, aggregate_type, aggregate_id, event_name, attempts, dead_at IS NOT NULL AS dead`;
 
 const PURGE_CHUNK = 5000;
 const PURGE_INTERVAL_MS = 60_000;
@@ -102,8 +120,26 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** LISTEN for the insert trigger's NOTIFY. Default true. */
   listen?: boolean;
-  /** Ceiling of the pause after failed batches (doubling from pollIntervalMs). Default 30 s. */
+  /** Ceiling of the pause after failed batches, or while the broker does not confirm (doubling from pollIntervalMs). Default 30 s. */
   maxBackoffMs?: number;
+  /**
+   * Publish attempts of one event (returned or nacked by the broker) before it is
+   * marked dead: it then stays unsent, holds back the later events of its
+   * aggregate, and shows in `outbox_dead_events` (alert OutboxEventDead). A
+   * broker that does not answer spends no attempts. Default 20 (about an hour with the defaults below).
+   */
+  maxAttempts?: number;
+  /** An event's first retry delay; it doubles with every attempt. Default 1 s. */
+  retryDelayMs?: number;
+  /** Ceiling of an event's retry delay. Default 5 min. */
+  maxRetryDelayMs?: number;
+  /**
+   * `idle_in_transaction_session_timeout` of the relay's transactions, which stay
+   * open while the broker confirms: a relay that hangs there cannot hold its row
+   * locks (and the vacuum horizon) for long. Keep it above the publisher's
+   * `publishTimeoutMs`. Default 60 s.
+   */
+  idleInTransactionTimeoutMs?: number;
   /**
    * Batches in flight at once, each in its own transaction: one claims while
    * another waits for its confirms. Order per aggregate holds as with several
@@ -118,6 +154,10 @@ export interface RelayBatchResult {
   claimed: number;
   sent: number;
   failed: number;
+  /** Of the failed: events that spent their last attempt in this batch. */
+  dead: number;
+  /** Of the failed: no confirm in time or channel closed (broker trouble, no attempt spent). */
+  unavailable: number;
 }
 
 export interface OutboxRelay {
@@ -150,14 +190,14 @@ function registerOutboxGauges(registry: Registry, db: Pool, logger: Logger): voi
   }
   const state: OutboxGauges = { db };
   gaugesByRegistry.set(registry, state);
-  let last = { pending: 0, oldestAge: 0 };
+  let last = { pending: 0, oldestAge: 0, dead: 0 };
   let inflight: Promise<void> | undefined;
   const refresh = () =>
     (inflight ??= (async () => {
       try {
         if (!state.db) return;
-        const { rows } = await state.db.query<{ pending: string; oldest_age: number }>(PENDING_STATS);
-        last = { pending: Number(rows[0]?.pending ?? 0), oldestAge: rows[0]?.oldest_age ?? 0 };
+        const { rows } = await state.db.query<{ pending: string; oldest_age: number; dead: string }>(PENDING_STATS);
+        last = { pending: Number(rows[0]?.pending ?? 0), oldestAge: rows[0]?.oldest_age ?? 0, dead: Number(rows[0]?.dead ?? 0) };
       } catch (err) {
         logger.warn('reading outbox lag failed', errorFields(err));
       } finally {
@@ -166,7 +206,7 @@ function registerOutboxGauges(registry: Registry, db: Pool, logger: Logger): voi
     })());
   new Gauge({
     name: 'outbox_pending_events',
-    help: 'Outbox events not yet confirmed by the broker',
+    help: 'Outbox events not yet confirmed by the broker (dead ones excluded)',
     registers: [registry],
     async collect() {
       await refresh();
@@ -174,8 +214,17 @@ function registerOutboxGauges(registry: Registry, db: Pool, logger: Logger): voi
     },
   });
   new Gauge({
+    name: 'outbox_dead_events',
+    help: 'Outbox events that spent every publish attempt; each holds back the later events of its aggregate',
+    registers: [registry],
+    async collect() {
+      await refresh();
+      this.set(last.dead);
+    },
+  });
+  new Gauge({
     name: 'outbox_oldest_pending_age_seconds',
-    help: 'Age of the oldest outbox event not yet confirmed by the broker',
+    help: 'Age of the oldest outbox event not yet confirmed by the broker (dead ones excluded)',
     registers: [registry],
     async collect() {
       await refresh();
@@ -210,6 +259,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? 1000;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  const maxAttempts = options.maxAttempts ?? 20;
+  const retryDelayMs = options.retryDelayMs ?? 1000;
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? 5 * 60_000;
+  const idleInTransactionTimeoutMs = options.idleInTransactionTimeoutMs ?? 60_000;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError('maxAttempts must be an integer ≥ 1');
   registerOutboxGauges(options.registry, db, logger);
 
   const concurrency = options.concurrency ?? 2;
@@ -256,43 +310,70 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       // events go out again and consumers drop the copies; not waiting for the
       // WAL flush takes a disk sync off every batch.
       await client.query('SET LOCAL synchronous_commit = off');
+      await client.query(`SELECT set_config('idle_in_transaction_session_timeout', $1, true)`, [`${idleInTransactionTimeoutMs}ms`]);
       const { rows } = await client.query<OutboxRow>(CLAIM_BATCH, [batchSize]);
       if (rows.length === 0) {
         await client.query('COMMIT');
-        return { claimed: 0, sent: 0, failed: 0 };
+        return { claimed: 0, sent: 0, failed: 0, dead: 0, unavailable: 0 };
       }
       // All in flight at once on one confirm channel; the broker keeps their order.
       const results = await Promise.allSettled(rows.map((row) => publisher.publishEnvelope(toEnvelope(row))));
       const sent: string[] = [];
-      const failures = new Map<string, string[]>();
+      // Grouped by message (the id taken out), so one UPDATE covers every event that failed alike.
+      const failures = new Map<string, { ids: string[]; brokerTrouble: boolean }>();
       results.forEach((result, i) => {
         const id = (rows[i] as OutboxRow).id;
         if (result.status === 'fulfilled') sent.push(id);
         else {
           const message = result.reason instanceof Error ? result.reason.message : String(result.reason);
-          const key = message.replace(id, '<id>');
-          failures.set(key, [...(failures.get(key) ?? []), id]);
+          const brokerTrouble = result.reason instanceof PublishFailedError && result.reason.reason === 'unavailable';
+          const key = `${brokerTrouble}:${message.replace(id, '<id>')}`;
+          const group = failures.get(key) ?? { ids: [], brokerTrouble };
+          group.ids.push(id);
+          failures.set(key, group);
         }
       });
       if (sent.length > 0) {
         await client.query('UPDATE outbox_event SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])', [sent]);
       }
-      for (const [message, ids] of failures) {
-        await client.query('UPDATE outbox_event SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])', [ids, message.slice(0, 1000)]);
+      const died: { id: string; aggregate_type: string; aggregate_id: string; event_name: string; attempts: number }[] = [];
+      let unavailable = 0;
+      for (const [key, { ids, brokerTrouble }] of failures) {
+        const message = key.slice(key.indexOf(':') + 1).slice(0, 1000);
+        if (brokerTrouble) {
+          unavailable += ids.length;
+          await client.query('UPDATE outbox_event SET last_error = $2 WHERE id = ANY($1::uuid[])', [ids, message]);
+          continue;
+        }
+        const updated = await client.query<(typeof died)[number] & { dead: boolean }>(RECORD_EVENT_FAILURE, [
+          ids,
+          message,
+          retryDelayMs,
+          maxRetryDelayMs,
+          maxAttempts,
+        ]);
+        died.push(...updated.rows.filter((row) => row.dead));
       }
       await client.query('COMMIT');
       const failed = rows.length - sent.length;
       if (failed > 0) {
         logger.warn(`outbox relay: ${failed} of ${rows.length} events not confirmed; they stay unsent and will be retried`, {
-          'error.message': [...failures.keys()][0],
+          'error.message': [...failures.keys()][0]?.replace(/^(true|false):/, ''),
         });
       }
-      return { claimed: rows.length, sent: sent.length, failed };
+      for (const row of died) {
+        logger.error(
+          `outbox event ${row.id} (${row.event_name}) is dead after ${row.attempts} attempts; later events of ${row.aggregate_type} ${row.aggregate_id} wait until it is retried (docs/runbooks.md#outboxeventdead)`,
+          { 'event.id': row.id, 'event.action': row.event_name },
+        );
+      }
+      return { claimed: rows.length, sent: sent.length, failed, dead: died.length, unavailable };
     } catch (err) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {
         broken = rollbackError;
       });
-      throw err;
+      // The server's own reason (e.g. the idle-in-transaction timeout) beats pg's "not queryable".
+      throw watch.lost() ?? err;
     } finally {
       watch.stop();
       client.release(broken ?? watch.lost());
@@ -341,7 +422,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       } catch (err) {
         logger.error('outbox relay batch failed', errorFields(err));
       }
-      if (!result || result.failed > 0) {
+      // Only a failed batch or an unresponsive broker slows everything; an event
+      // that fails on its own waits for its own retry time and holds back only its aggregate.
+      if (!result || result.unavailable > 0) {
         failures += 1;
         await sleep(Math.min(pollIntervalMs * 2 ** Math.min(failures, 16), maxBackoffMs));
         continue;

@@ -20,6 +20,10 @@ model OutboxEvent {
   sentAt        DateTime? @map("sent_at") @db.Timestamptz(6)
   attempts      Int       @default(0)
   lastError     String?   @map("last_error")
+  /// The relay leaves this event alone until then (its own retry backoff).
+  nextAttemptAt DateTime  @default(now()) @map("next_attempt_at") @db.Timestamptz(6)
+  /// Set when every publish attempt failed: unsent, it holds back its aggregate's later events.
+  deadAt        DateTime? @map("dead_at") @db.Timestamptz(6)
 
   @@index([sentAt, sequence])
   /// sentAt before sequence: the relay looks for an aggregate's earlier *unsent* events.
@@ -52,6 +56,8 @@ CREATE TABLE "outbox_event" (
     "sent_at" TIMESTAMPTZ(6),
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "last_error" TEXT,
+    "next_attempt_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "dead_at" TIMESTAMPTZ(6),
 
     CONSTRAINT "outbox_event_pkey" PRIMARY KEY ("id")
 );

@@ -67,7 +67,7 @@ describe('outbox relay', () => {
 
     const result = await relay.relayBatch();
 
-    expect(result).toEqual({ claimed: 1, sent: 1, failed: 0 });
+    expect(result).toEqual({ claimed: 1, sent: 1, failed: 0, dead: 0, unavailable: 0 });
     const msg = await waitFor(() => fx.probe.get(tap), (m) => m !== undefined);
     expect(msg?.properties).toMatchObject({ messageId, correlationId: 'corr-o-1', headers: { 'x-trace-id': '0af7651916cd43dd8448eb211c80319c' } });
     expect(JSON.parse(msg?.content.toString() ?? '')).toEqual({ thingId: 'o-1', amount: 3 });
