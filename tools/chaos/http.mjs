@@ -61,9 +61,15 @@ export class CookieJar {
       .join('; ');
   }
 
+  /**
+   * The cookie's value; the `__Host-` name first, as the services use it over
+   * https (and wherever COOKIE_SECURE holds), then the bare development name.
+   */
   get(name) {
-    return [...this.#cookies.values()].find((cookie) => cookie.name === name)
-      ?.value;
+    const find = (wanted) =>
+      [...this.#cookies.values()].find((cookie) => cookie.name === wanted)
+        ?.value;
+    return find(`__Host-${name}`) ?? find(name);
   }
 }
 
