@@ -26,6 +26,7 @@ runService({
   host: config.HOST,
   port: config.PORT,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
   logger,
 }).catch(() => {
   // runService has logged the cause and is exiting with code 1.

@@ -137,6 +137,12 @@ export const baseConfigSchema = Type.Object({
     maximum: 120_000,
     default: 10_000,
   }),
+  /** Time between SIGTERM and the start of the graceful stop, serving as usual (runService's shutdownDelayMs). */
+  SHUTDOWN_DELAY_MS: Type.Integer({
+    minimum: 0,
+    maximum: 60_000,
+    default: 0,
+  }),
   /** Largest accepted request body, in bytes. */
   BODY_LIMIT: Type.Integer({
     minimum: 1024,

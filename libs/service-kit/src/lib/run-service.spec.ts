@@ -35,7 +35,11 @@ const settle = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('runService', () => {
   beforeEach(() => jest.useRealTimers());
 
-  function start(app: ReturnType<typeof fakeApp>, shutdownTimeoutMs = 1_000) {
+  function start(
+    app: ReturnType<typeof fakeApp>,
+    shutdownTimeoutMs = 1_000,
+    shutdownDelayMs?: number,
+  ) {
     const proc = new FakeProcess();
     const { logger, lines, flush } = createCapturedLogger('svc', 'info');
     const running = runService({
@@ -43,11 +47,27 @@ describe('runService', () => {
       host: '127.0.0.1',
       port: 0,
       shutdownTimeoutMs,
+      shutdownDelayMs,
       logger,
       process: proc,
     });
     return { proc, running, lines, flush };
   }
+
+  it('when SIGTERM arrives with a shutdown delay, then the app keeps serving for the delay and is closed after it', async () => {
+    const app = fakeApp(0);
+    const { proc, running } = start(app, 1_000, 150);
+    await running;
+
+    proc.emit('SIGTERM', 'SIGTERM');
+    await settle(80);
+    expect(app.closed).toBe(false);
+    expect(proc.exits).toEqual([]);
+
+    await settle(150);
+    expect(app.closed).toBe(true);
+    expect(proc.exits).toEqual([0]);
+  });
 
   it('when SIGTERM arrives, then the app is closed and the process exits 0', async () => {
     const app = fakeApp(20);

@@ -25,13 +25,22 @@ export interface RunServiceOptions<App extends Listenable> {
   port: number;
   /** Upper bound for a graceful stop; past it the process exits 1. */
   shutdownTimeoutMs: number;
+  /**
+   * How long the service keeps serving, as before, between SIGTERM/SIGINT and
+   * app.close() (default 0). Behind a proxy that learns the replica set from
+   * DNS (the gateway on a Swarm, docker/nginx/entrypoint/40-follow-upstreams.sh),
+   * the stopping task has left DNS but the proxy may still send it requests
+   * for a second or two; they are served rather than refused with 503. Not
+   * applied to a crash.
+   */
+  shutdownDelayMs?: number;
   logger: Logger;
   process?: ServiceProcess;
 }
 
 /**
  * Builds the app, listens, and owns the process lifecycle. SIGTERM or SIGINT
- * runs app.close() (stop accepting, let in-flight requests finish, onClose hooks
+ * runs app.close() (after shutdownDelayMs: stop accepting, let in-flight requests finish, onClose hooks
  * close the broker and the DB) and exits 0, or exits 1 when that takes longer
  * than shutdownTimeoutMs. A second signal exits at once. A crash (uncaught
  * exception, unhandled rejection) takes the same path with exit code 1.
@@ -39,7 +48,7 @@ export interface RunServiceOptions<App extends Listenable> {
 export async function runService<App extends Listenable>(
   options: RunServiceOptions<App>,
 ): Promise<App> {
-  const { logger, shutdownTimeoutMs } = options;
+  const { logger, shutdownTimeoutMs, shutdownDelayMs = 0 } = options;
   const proc: ServiceProcess = options.process ?? process;
   let app: App | undefined;
   let stopping = false;
@@ -52,7 +61,7 @@ export async function runService<App extends Listenable>(
     setImmediate(() => proc.exit(code));
   };
 
-  const shutdown = (reason: string, exitCode: number) => {
+  const shutdown = (reason: string, exitCode: number, delayMs = 0) => {
     if (stopping) {
       logger.warn('second shutdown request; exiting now', {
         'event.reason': reason,
@@ -65,7 +74,13 @@ export async function runService<App extends Listenable>(
     logger.info('shutting down', {
       'event.reason': reason,
       'event.timeout_ms': shutdownTimeoutMs,
+      'event.delay_ms': delayMs,
     });
+    if (delayMs > 0) setTimeout(() => close(exitCode), delayMs);
+    else close(exitCode);
+  };
+
+  const close = (exitCode: number) => {
     const timer = setTimeout(() => {
       logger.error('shutdown did not finish in time; exiting', {
         'event.timeout_ms': shutdownTimeoutMs,
@@ -87,8 +102,8 @@ export async function runService<App extends Listenable>(
     );
   };
 
-  proc.on('SIGTERM', (signal) => shutdown(signal, 0));
-  proc.on('SIGINT', (signal) => shutdown(signal, 0));
+  proc.on('SIGTERM', (signal) => shutdown(signal, 0, shutdownDelayMs));
+  proc.on('SIGINT', (signal) => shutdown(signal, 0, shutdownDelayMs));
   proc.on('uncaughtException', (error) => {
     logger.fatal('uncaught exception', { err: error });
     shutdown('uncaughtException', 1);
