@@ -38,7 +38,10 @@ fi
 
 manifest=apps/$app/package.json
 [ -f "$manifest" ] || manifest=$(dirname "$dockerfile")/package.json
-version=$(node -p "require('./$manifest').version" 2>/dev/null || echo 0.0.0)
+# A field of the manifest as plain text: `node -p` colours numbers when Nx
+# sets FORCE_COLOR, and "PORT=\e[33m3000\e[39m" fails the build (EXPOSE).
+field() { node -e 'process.stdout.write(String(require(process.argv[1])[process.argv[2]] ?? ""))' "./$manifest" "$1"; }
+version=$(field version 2>/dev/null || echo 0.0.0)
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain -- "apps/$app" libs 2>/dev/null)" ]; then revision="$revision-dirty"; fi
 # Credentials in a remote URL (https://user:token@host/...) must not end up in a label.
@@ -57,8 +60,8 @@ for target in "${targets[@]}"; do
   [ "$app" != web ] || args+=(--build-arg "NGINX_IMAGE=$nginx_image")
   if [ "$dockerfile" = docker/node/Dockerfile ]; then
     args+=(--build-arg "APP=$app"
-      --build-arg "PORT=$(node -p "require('./$manifest').config.port")"
-      --build-arg "DESCRIPTION=$(node -p "require('./$manifest').description")")
+      --build-arg "PORT=$(node -e 'process.stdout.write(String(require(process.argv[1]).config.port))' "./$manifest")"
+      --build-arg "DESCRIPTION=$(field description)")
   fi
   # The classic builder: CI has no buildx (../shared/offline-images/README.md).
   # Its per-layer noise is filtered out; every step and RUN output stays.
