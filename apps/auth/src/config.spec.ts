@@ -1,5 +1,5 @@
 import { loadConfig } from '@flotilla/service-kit';
-import { authConfigSchema, configProblems } from './config';
+import { authConfigSchema, configProblems, webauthnRelyingParty } from './config';
 
 const base = {
   DATABASE_URL: 'postgresql://auth:auth@localhost:5432/auth',
@@ -74,5 +74,31 @@ describe('auth config', () => {
 
   it('when an SMTP user comes without a password, then it is reported', () => {
     expect(configProblems(loadConfig(authConfigSchema, { ...base, SMTP_USER: 'mailer' })).map((p) => p.key)).toContain('SMTP_USER');
+  });
+
+  it('when no WebAuthn settings are given, then the relying party is the ISSUER origin and its host', () => {
+    const config = loadConfig(authConfigSchema, { ...base, ISSUER: 'https://id.bank.example/auth' });
+    expect(webauthnRelyingParty(config)).toEqual({ id: 'id.bank.example', name: 'Flotilla', origin: 'https://id.bank.example' });
+    expect(configProblems(config).filter((p) => p.key.startsWith('WEBAUTHN_'))).toEqual([]);
+  });
+
+  it('when the RP ID is a parent domain of the origin host, then it is accepted; another domain, a TLD or an IP address is reported', () => {
+    const problems = (env: Record<string, string>) =>
+      configProblems(loadConfig(authConfigSchema, { ...base, ISSUER: 'https://id.bank.example/auth', ...env }))
+        .filter((p) => p.key.startsWith('WEBAUTHN_'))
+        .map((p) => p.key);
+    expect(problems({ WEBAUTHN_RP_ID: 'bank.example' })).toEqual([]);
+    expect(problems({ WEBAUTHN_RP_ID: 'evil.example' })).toEqual(['WEBAUTHN_RP_ID']);
+    expect(problems({ WEBAUTHN_RP_ID: 'ank.example' })).toEqual(['WEBAUTHN_RP_ID']);
+    expect(problems({ WEBAUTHN_RP_ID: 'example' })).toEqual(['WEBAUTHN_RP_ID']);
+    expect(problems({ WEBAUTHN_ORIGIN: 'https://10.0.0.1', WEBAUTHN_RP_ID: '10.0.0.1' })).toContain('WEBAUTHN_ORIGIN');
+    expect(() => loadConfig(authConfigSchema, { ...base, WEBAUTHN_RP_ID: 'Bank.Example/' })).toThrow(/WEBAUTHN_RP_ID/);
+  });
+
+  it('when production uses plain http off localhost, then the WebAuthn origin is reported; http://localhost is a secure context and passes', () => {
+    const prod = { ...base, APP_ENV: 'production', COOKIE_SECRET: 'k9Qz3vT8wLp2Xr7NbYh4Fs6DmJc1AeGu', SIGNING_KEYS: '{}' };
+    const keys = (issuer: string) => configProblems(loadConfig(authConfigSchema, { ...prod, ISSUER: issuer })).map((p) => p.key);
+    expect(keys('http://bank.example/auth')).toContain('WEBAUTHN_ORIGIN');
+    expect(keys('http://localhost:8080/auth')).not.toContain('WEBAUTHN_ORIGIN');
   });
 });

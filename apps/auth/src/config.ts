@@ -72,6 +72,22 @@ export const authConfigSchema = Type.Object({
   PASSWORD_RESET_MAX_PER_IP: Type.Integer({ minimum: 1, maximum: 100_000, default: 20, description: 'Reset requests per client IP per window' }),
   PASSWORD_RESET_WINDOW_SECONDS: seconds({ default: 3600, minimum: 60, maximum: 86_400, description: 'Sliding window of the reset limits' }),
 
+  WEBAUTHN_ORIGIN: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^/?#\\s]+$',
+      description: 'The one origin passkey ceremonies may come from (scheme://host[:port]); default: the origin of ISSUER',
+    }),
+  ),
+  WEBAUTHN_RP_ID: Type.Optional(
+    Type.String({
+      pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$',
+      maxLength: 253,
+      description: 'WebAuthn RP ID: the origin host or a registrable suffix of it; default: the origin host. Passkeys are bound to it: changing it orphans them',
+    }),
+  ),
+  WEBAUTHN_RP_NAME: Type.String({ minLength: 1, maxLength: 64, default: 'Flotilla', description: 'Name shown by the authenticator' }),
+  WEBAUTHN_CEREMONY_SECONDS: seconds({ default: 120, minimum: 30, maximum: 600, description: 'How long a passkey challenge lives' }),
+
   MFA_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Wrong second-factor codes per account per login window' }),
 
   HOUSEKEEPING_INTERVAL_SECONDS: seconds({ default: 600, minimum: 10, maximum: 86_400, description: 'How often expired rows are deleted' }),
@@ -139,6 +155,21 @@ export function configProblems(config: AuthConfig): { key: string; problem: stri
       if (config[key] === undefined) problems.push({ key, problem: 'required outside development/test (the password reset mail needs it)' });
     }
   }
+  const rp = webauthnRelyingParty(config);
+  const originHost = new URL(rp.origin).hostname;
+  // WebAuthn §5.1.4.1: the RP ID is the origin's effective domain or a registrable suffix of it.
+  if (rp.id !== originHost && !originHost.endsWith(`.${rp.id}`)) {
+    problems.push({ key: 'WEBAUTHN_RP_ID', problem: `must be ${originHost} or a parent domain of it` });
+  } else if (rp.id !== originHost && !rp.id.includes('.')) {
+    problems.push({ key: 'WEBAUTHN_RP_ID', problem: 'a top-level domain cannot be an RP ID' });
+  }
+  if (/^[0-9.]+$|^\[/.test(originHost)) {
+    problems.push({ key: 'WEBAUTHN_ORIGIN', problem: 'passkeys need a domain name, not an IP address' });
+  }
+  // Browsers offer WebAuthn only in a secure context: https, or http on localhost.
+  if (!rp.origin.startsWith('https://') && !(relaxed || originHost === 'localhost' || originHost.endsWith('.localhost'))) {
+    problems.push({ key: 'WEBAUTHN_ORIGIN', problem: 'must be https (or http on localhost): browsers refuse WebAuthn elsewhere' });
+  }
   if ((config.SMTP_USER === undefined) !== (config.SMTP_PASSWORD === undefined)) {
     problems.push({ key: 'SMTP_USER', problem: 'SMTP_USER and SMTP_PASSWORD go together' });
   }
@@ -155,4 +186,10 @@ export function smtpSettings(config: AuthConfig) {
     auth: config.SMTP_USER && config.SMTP_PASSWORD ? { user: config.SMTP_USER, pass: config.SMTP_PASSWORD } : undefined,
     from: config.SMTP_FROM ?? 'Flotilla <no-reply@flotilla.localhost>',
   };
+}
+
+/** The WebAuthn relying party: origin and RP ID default to the public ISSUER's. */
+export function webauthnRelyingParty(config: AuthConfig) {
+  const origin = config.WEBAUTHN_ORIGIN ?? new URL(config.ISSUER).origin;
+  return { id: config.WEBAUTHN_RP_ID ?? new URL(origin).hostname, name: config.WEBAUTHN_RP_NAME, origin };
 }

@@ -119,13 +119,16 @@ export class Browser {
 
   constructor(private readonly app: KitInstance) {}
 
-  async request(options: { method: 'GET' | 'POST'; url: string; form?: Record<string, string>; headers?: Record<string, string> }) {
+  async request(options: { method: 'GET' | 'POST'; url: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> }) {
     const headers: Record<string, string> = { ...options.headers };
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let payload: string | undefined;
     if (options.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       payload = new URLSearchParams(options.form).toString();
+    } else if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(options.json);
     }
     const response = await this.app.inject({ method: options.method, url: options.url, headers, payload, remoteAddress: this.ip });
     for (const cookie of response.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
@@ -138,6 +141,19 @@ export class Browser {
 
   get(url: string) {
     return this.request({ method: 'GET', url });
+  }
+
+  /** POSTs JSON the way the page's script does: with the page's CSRF token in x-csrf-token. */
+  postJson(url: string, csrfToken: string, json: unknown = {}) {
+    return this.request({ method: 'POST', url, json, headers: { 'x-csrf-token': csrfToken } });
+  }
+
+  /** The CSRF token a page hands its script (data-csrf) or its form (_csrf). */
+  async csrfOf(pageUrl: string): Promise<string> {
+    const page = await this.get(pageUrl);
+    const token = /data-csrf="([^"]+)"/.exec(page.body)?.[1] ?? /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
+    if (!token) throw new Error(`no CSRF token on ${pageUrl} (status ${page.statusCode})`);
+    return token;
   }
 
   /** GETs a page with a form and posts it back with its CSRF token. */

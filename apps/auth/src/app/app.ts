@@ -1,7 +1,7 @@
 import { createLogger, type Logger } from '@flotilla/logging';
 import type { Metrics } from '@flotilla/metrics';
 import { ConfigError, createServer, dbPlugin, type KitInstance } from '@flotilla/service-kit';
-import { configProblems, smtpSettings, type AuthConfig } from '../config';
+import { configProblems, smtpSettings, webauthnRelyingParty, type AuthConfig } from '../config';
 import { loadSigningKeys } from '../domain/keys/signing-keys';
 import housekeeping from './plugins/app/housekeeping';
 import services from './plugins/app/services';
@@ -14,6 +14,7 @@ import accountRoutes from './routes/accounts';
 import oauthRoutes from './routes/oauth';
 import passwordRoutes from './routes/password';
 import mfaRoutes from './routes/mfa';
+import passkeyRoutes from './routes/passkeys';
 import { authCookies, type RouteOptions } from './routes/route-options';
 import { authErrorHandler } from './routes/unavailable';
 import wellKnownRoutes from './routes/well-known';
@@ -100,6 +101,7 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
       ipMaxFailures: config.LOGIN_MAX_FAILURES_PER_IP,
       windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS,
     },
+    webauthn: { rp: webauthnRelyingParty(config), ceremonySeconds: config.WEBAUTHN_CEREMONY_SECONDS },
   });
 
   await app.register(housekeeping, {
@@ -113,6 +115,7 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
     cookieSecure: config.COOKIE_SECURE,
     registerMaxPerIpPerHour: config.REGISTER_MAX_PER_IP_PER_HOUR,
     introspectionClientIds: config.INTROSPECTION_CLIENT_IDS.split(',').filter(Boolean),
+    webauthnCeremonySeconds: config.WEBAUTHN_CEREMONY_SECONDS,
   };
   await app.register(async (routes) => {
     routes.setErrorHandler(authErrorHandler);
@@ -120,6 +123,7 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
     await routes.register(accountRoutes, routeOptions);
     await routes.register(passwordRoutes, routeOptions);
     await routes.register(mfaRoutes, routeOptions);
+    await routes.register(passkeyRoutes, routeOptions);
     await routes.register(oauthRoutes, routeOptions);
   }, { prefix: config.ROUTE_PREFIX });
 

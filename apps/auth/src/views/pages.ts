@@ -9,7 +9,7 @@ export interface FieldErrors {
   readonly [field: string]: string | undefined;
 }
 
-function layout(ctx: PageContext, title: string, body: SafeHtml): string {
+function layout(ctx: PageContext, title: string, body: SafeHtml, options: { script?: boolean } = {}): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -18,6 +18,7 @@ function layout(ctx: PageContext, title: string, body: SafeHtml): string {
 <meta name="referrer" content="no-referrer">
 <title>${title} · Flotilla</title>
 <link rel="stylesheet" href="${ctx.prefix}/assets/auth.css">
+${options.script ? html`<script src="${ctx.prefix}/assets/passkeys.js" defer></script>` : ''}
 </head>
 <body>
 <main>
@@ -60,6 +61,21 @@ ${options.hint ? html`<p class="hint" id="${options.id}-hint">${options.hint}</p
   }`;
 }
 
+/**
+ * A button the bundled script (/assets/passkeys.js, no inline script under the CSP)
+ * turns into a WebAuthn ceremony: POST <action>/options, the browser's
+ * navigator.credentials call, POST <action>. Its outcome is announced in the live region.
+ */
+function passkeyButton(ctx: PageContext, view: { mode: 'login' | 'second-factor' | 'register'; label: string; csrfToken: string; returnTo?: string }) {
+  const action = { login: '/login/passkey', 'second-factor': '/login/otp/passkey', register: '/account/passkeys' }[view.mode];
+  return html`<div class="passkey">
+<button type="button" data-passkey="${view.mode}" data-action="${ctx.prefix}${action}" data-csrf="${view.csrfToken}"${
+    view.returnTo ? html` data-return-to="${view.returnTo}"` : ''
+  } aria-describedby="passkey-status">${view.label}</button>
+<p class="field-error" id="passkey-status" role="status" aria-live="polite"></p>
+</div>`;
+}
+
 export function loginPage(
   ctx: PageContext,
   view: { csrfToken: string; email?: string; returnTo?: string; error?: string; fieldErrors?: FieldErrors; notice?: string },
@@ -77,8 +93,10 @@ ${field({ id: 'email', label: 'Email', type: 'email', value: view.email, autocom
 ${field({ id: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', error: errors.password, maxlength: 1024, autofocus: !!view.email })}
 <button type="submit">Sign in</button>
 </form>
+${passkeyButton(ctx, { mode: 'login', label: 'Sign in with a passkey', csrfToken: view.csrfToken, returnTo: view.returnTo })}
 <p class="alt"><a href="${ctx.prefix}/password/forgot">Forgot your password?</a></p>
 <p class="alt">No account yet? <a href="${ctx.prefix}/register${view.returnTo ? html`?return_to=${encodeURIComponent(view.returnTo)}` : ''}">Create one</a></p>`,
+    { script: true },
   );
 }
 
@@ -151,6 +169,7 @@ ${target.state !== undefined ? html`<input type="hidden" name="state" value="${t
 </form>
 <p class="alt"><a href="${ctx.prefix}/account/password">Change my password</a></p>
 <p class="alt"><a href="${ctx.prefix}/account/totp">Two-factor authentication</a></p>
+<p class="alt"><a href="${ctx.prefix}/account/passkeys">Passkeys</a></p>
 <p class="alt"><a href="${ctx.prefix}/account/deactivate">Close my account</a></p>`,
   );
 }
@@ -254,7 +273,10 @@ ${newPasswordField({ error: errors.newPassword, minPasswordLength: view.minPassw
 }
 
 /** The second step of sign-in (ASVS 5.0 6.3.3). */
-export function otpPage(ctx: PageContext, view: { csrfToken: string; returnTo?: string; error?: string; fieldErrors?: FieldErrors }): string {
+export function otpPage(
+  ctx: PageContext,
+  view: { csrfToken: string; returnTo?: string; error?: string; fieldErrors?: FieldErrors; passkey?: boolean },
+): string {
   const errors = view.fieldErrors ?? {};
   return layout(
     ctx,
@@ -268,7 +290,9 @@ ${view.returnTo ? html`<input type="hidden" name="return_to" value="${view.retur
 ${field({ id: 'code', label: 'Code', type: 'text', autocomplete: 'one-time-code', error: errors.code, maxlength: 32, autofocus: true, hint: 'A code works once.' })}
 <button type="submit">Verify</button>
 </form>
+${view.passkey ? passkeyButton(ctx, { mode: 'second-factor', label: 'Use a passkey instead', csrfToken: view.csrfToken, returnTo: view.returnTo }) : ''}
 <p class="alt"><a href="${ctx.prefix}/login">Start over</a></p>`,
+    { script: view.passkey === true },
   );
 }
 
@@ -308,6 +332,48 @@ export function recoveryCodesPage(ctx: PageContext, view: { codes: readonly stri
 <p>Keep these recovery codes somewhere safe. Each works once, in place of a code from the app. They are not shown again.</p>
 <ul class="codes" aria-label="Recovery codes">${view.codes.map((c) => html`<li><code>${c}</code></li>`)}</ul>
 <p class="alt"><a href="${ctx.prefix}/">Back to your account</a></p>`,
+  );
+}
+
+export interface PasskeyView {
+  readonly id: string;
+  readonly name: string;
+  readonly synced: boolean;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date | null;
+}
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+/** The account's passkeys: add one (a WebAuthn ceremony, by script), remove one (a CSRF-protected form). */
+export function passkeysPage(ctx: PageContext, view: { csrfToken: string; passkeys: readonly PasskeyView[]; notice?: string }): string {
+  return layout(
+    ctx,
+    'Passkeys',
+    html`<h1>Passkeys</h1>
+${view.notice ? html`<p role="status">${view.notice}</p>` : ''}
+<p>A passkey signs you in without a password, with your device's screen lock or a security key. It also works as your second factor.</p>
+${
+  view.passkeys.length === 0
+    ? html`<p>You have no passkey yet.</p>`
+    : html`<ul class="passkeys" aria-label="Your passkeys">${view.passkeys.map(
+        (p) => html`<li><strong>${p.name}</strong> (${p.synced ? 'synced' : 'this device only'}), added ${day(p.createdAt)}${
+          p.lastUsedAt ? html`, last used ${day(p.lastUsedAt)}` : ''
+        }
+<form method="post" action="${ctx.prefix}/account/passkeys/remove">
+<input type="hidden" name="_csrf" value="${view.csrfToken}">
+<input type="hidden" name="id" value="${p.id}">
+<button type="submit" aria-label="Remove ${p.name}">Remove</button>
+</form></li>`,
+      )}</ul>`
+}
+<h2>Add a passkey</h2>
+<label for="passkey-name">Name of the passkey</label>
+<input id="passkey-name" name="passkey-name" type="text" maxlength="100" autocomplete="off" aria-describedby="passkey-name-hint">
+<p class="hint" id="passkey-name-hint">Optional, for example "Work laptop".</p>
+${passkeyButton(ctx, { mode: 'register', label: 'Add a passkey', csrfToken: view.csrfToken })}
+<p class="alt"><a href="${ctx.prefix}/">Back to your account</a></p>`,
+    { script: true },
   );
 }
 

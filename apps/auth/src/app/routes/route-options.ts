@@ -11,6 +11,8 @@ export interface RouteOptions {
   readonly registerMaxPerIpPerHour: number;
   /** The resource-server clients that may introspect tokens (RFC 7662 §4). */
   readonly introspectionClientIds: readonly string[];
+  /** How long the passkey ceremony cookie (and its challenge) lives. */
+  readonly webauthnCeremonySeconds: number;
 }
 
 /**
@@ -24,6 +26,8 @@ export function authCookies(secure: boolean) {
     session: hostCookie('auth_session', secure),
     mfaPending: hostCookie('auth_mfa', secure),
     csrf: hostCookie('auth_csrf', secure),
+    // A passkey ceremony in progress: the random token whose hash keys its server-side challenge (routes/passkeys).
+    webauthn: hostCookie('auth_webauthn', secure),
   };
 }
 

@@ -60,9 +60,13 @@ const addSeconds = (d: Date, s: number) => new Date(d.getTime() + s * 1000);
 /** The two assurance levels the ID token's acr names (OIDC Core §2); discovery lists them. */
 export const ACR_VALUES = { singleFactor: 'urn:flotilla:acr:1fa', multiFactor: 'urn:flotilla:acr:2fa' } as const;
 
-/** Two factors when a second one (RFC 8176 otp, or a hardware key) joined the password. */
+/**
+ * Two factors when a second one (RFC 8176 otp) joined the password, or with a
+ * passkey (hwk/swk): user verification is required, so the key is possession plus
+ * the authenticator's PIN or biometric, and it is bound to our origin (phishing-resistant).
+ */
 export function acrFor(amr: readonly string[]): string {
-  return amr.includes('otp') || amr.includes('hwk') ? ACR_VALUES.multiFactor : ACR_VALUES.singleFactor;
+  return amr.includes('otp') || amr.includes('hwk') || amr.includes('swk') ? ACR_VALUES.multiFactor : ACR_VALUES.singleFactor;
 }
 
 export function createOAuthService(deps: OAuthServiceDeps) {

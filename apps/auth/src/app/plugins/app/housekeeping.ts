@@ -21,12 +21,14 @@ export default fp<HousekeepingOptions>(
   async (app, options) => {
     const runOnce = async (now = new Date()) => {
       const before = new Date(now.getTime() - options.retentionSeconds * 1000);
-      const [attempts, codes, accessTokens, sessions, families] = await Promise.all([
+      const [attempts, codes, accessTokens, sessions, families, challenges] = await Promise.all([
         app.prisma.loginAttempt.deleteMany({ where: { createdAt: { lt: before } } }),
         app.prisma.authorizationCode.deleteMany({ where: { expiresAt: { lt: before } } }),
         app.prisma.accessToken.deleteMany({ where: { expiresAt: { lt: before } } }),
         app.prisma.session.deleteMany({ where: { OR: [{ expiresAt: { lt: before } }, { endedAt: { lt: before } }] } }),
         app.prisma.refreshTokenFamily.deleteMany({ where: { OR: [{ expiresAt: { lt: before } }, { revokedAt: { lt: before } }] } }),
+        // An expired challenge can never be answered: nothing to keep it for.
+        app.prisma.webAuthnChallenge.deleteMany({ where: { expiresAt: { lt: now } } }),
       ]);
       return {
         loginAttempts: attempts.count,
@@ -34,6 +36,7 @@ export default fp<HousekeepingOptions>(
         accessTokens: accessTokens.count,
         sessions: sessions.count,
         refreshFamilies: families.count,
+        webauthnChallenges: challenges.count,
       };
     };
     app.decorate('housekeeping', { runOnce });

@@ -14,6 +14,8 @@ import { createPasswordReset, type PasswordReset, type ResetLimits } from '../..
 import { createResetRequestsRepository, createResetTokensRepository } from './password-reset-repository';
 import { createTotpService, type TotpService } from '../../../domain/mfa/totp';
 import { createMfaAttemptsRepository, createTotpRepository } from './mfa-repository';
+import { createPasskeyService, type PasskeyService, type RelyingParty } from '../../../domain/mfa/passkeys';
+import { createChallengeRepository, createPasskeyRepository } from './passkey-repository';
 import { createOAuthStore } from './oauth-store';
 import { createLoginAttemptsRepository, createSessionsRepository } from './sessions-repository';
 import { createUsersRepository } from './users-repository';
@@ -29,6 +31,7 @@ declare module 'fastify' {
     changePassword: ChangePassword;
     passwordReset: PasswordReset;
     totpService: TotpService;
+    passkeyService: PasskeyService;
   }
 }
 
@@ -40,6 +43,7 @@ export interface ServicesPluginOptions {
   oauth: OAuthSettings;
   passwordReset: ResetLimits & { resetUrl: string };
   mfaThrottle: ThrottleLimits;
+  webauthn: { rp: RelyingParty; ceremonySeconds: number };
 }
 
 /** The use cases, wired to their Prisma repositories. */
@@ -83,6 +87,15 @@ export default fp<ServicesPluginOptions>(
         attempts: createMfaAttemptsRepository(app.db),
         limits: options.mfaThrottle,
         issuerName: 'Flotilla',
+      }),
+    );
+    app.decorate(
+      'passkeyService',
+      createPasskeyService({
+        store: createPasskeyRepository(app.prisma, app.db),
+        challenges: createChallengeRepository(app.db),
+        rp: options.webauthn.rp,
+        ceremonySeconds: options.webauthn.ceremonySeconds,
       }),
     );
     app.decorate('sessionService', createSessionService(createSessionsRepository(app.db), options.sessions));

@@ -14,6 +14,9 @@ import type { HostCookie } from '@flotilla/service-kit';
 export function contentSecurityPolicy(formTargets: readonly string[] = []): string {
   return [
     "default-src 'none'",
+    // The passkey buttons' bundled script and its fetch() calls; nothing inline.
+    "script-src 'self'",
+    "connect-src 'self'",
     "style-src 'self'",
     "img-src 'self'",
     `form-action 'self'${formTargets.map((o) => ` ${o}`).join('')}`,

@@ -6,6 +6,7 @@ import { compactVerify, createLocalJWKSet } from 'jose';
 import { changePasswordPage, deactivatePage, loginPage, messagePage, registerPage, signedInPage, type FieldErrors, type LogoutTarget } from '../../../views/pages';
 import { contentSecurityPolicy } from '../../plugins/external/security';
 import { authCookies, ACCOUNT_PASSWORD_PATH, MFA_PENDING_SECONDS, safeReturnTo, type RouteOptions } from '../route-options';
+import { openSession } from '../sign-in';
 
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
@@ -112,12 +113,7 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
   const html = (reply: FastifyReply, status: number, body: string) =>
     reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 
-  async function startSession(request: FastifyRequest, reply: FastifyReply, userId: string) {
-    // A fresh id at every sign-in: no session fixation (ASVS 7.2.4).
-    await app.sessionService.end(request.cookies[cookies.session.name]);
-    const token = await app.sessionService.start(userId, request.ip, request.headers['user-agent'] ?? null);
-    reply.setCookie(cookies.session.name, token, { httpOnly: true, sameSite: 'lax', secure: options.cookieSecure, path });
-  }
+  const startSession = (request: FastifyRequest, reply: FastifyReply, userId: string) => openSession(app, options, request, reply, userId);
 
   /** Lets the sign-in form's redirect chain reach the registered redirect_uri it leads to. */
   async function allowFormTarget(reply: FastifyReply, returnTo: string | undefined) {

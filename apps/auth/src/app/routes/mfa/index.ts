@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import QRCode from 'qrcode';
 import type { KitInstance } from '@flotilla/service-kit';
 import { DomainError } from '../../../domain/errors';
 import { messagePage, otpPage, recoveryCodesPage, totpEnrolPage, type FieldErrors } from '../../../views/pages';
-import { authCookies, safeReturnTo, type RouteOptions } from '../route-options';
+import { safeReturnTo, type RouteOptions } from '../route-options';
+import { openSession, pendingUser, signedInUser } from '../sign-in';
 
 const CodeFormSchema = Type.Object(
   {
@@ -28,55 +29,35 @@ const fieldErrors = (error: DomainError): FieldErrors => Object.fromEntries(erro
 export default async function mfaRoutes(app: KitInstance, options: RouteOptions) {
   const prefix = options.routePrefix;
   const ctx = { prefix };
-  const cookies = authCookies(options.cookieSecure);
-  const { path } = cookies.session;
 
   const html = (reply: FastifyReply, status: number, body: string) =>
     reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 
-  function pendingUser(request: FastifyRequest): string | undefined {
-    const raw = request.cookies[cookies.mfaPending.name];
-    if (!raw) return undefined;
-    const unsigned = request.unsignCookie(raw);
-    if (!unsigned.valid || !unsigned.value) return undefined;
-    const [userId, until] = unsigned.value.split('.');
-    if (!userId || !until || Number(until) <= Date.now()) return undefined;
-    return userId;
-  }
-
-  const renderOtp = (reply: FastifyReply, status: number, view: { returnTo?: string; error?: string; fieldErrors?: FieldErrors }) =>
-    html(reply, status, otpPage(ctx, { ...view, csrfToken: reply.generateCsrf() }));
+  const renderOtp = async (reply: FastifyReply, status: number, userId: string, view: { returnTo?: string; error?: string; fieldErrors?: FieldErrors }) =>
+    html(reply, status, otpPage(ctx, { ...view, csrfToken: reply.generateCsrf(), passkey: await app.passkeyService.hasPasskeys(userId) }));
 
   app.get('/login/otp', { schema: { querystring: ReturnToQuery } }, async (request, reply) => {
-    if (!pendingUser(request)) return reply.redirect(`${prefix}/login`, 303);
-    return renderOtp(reply, 200, { returnTo: safeReturnTo(prefix, request.query.return_to) });
+    const userId = pendingUser(request, options.cookieSecure);
+    if (!userId) return reply.redirect(`${prefix}/login`, 303);
+    return renderOtp(reply, 200, userId, { returnTo: safeReturnTo(prefix, request.query.return_to) });
   });
 
   app.post('/login/otp', { schema: { body: CodeFormSchema }, preHandler: app.csrfProtection }, async (request, reply) => {
     const body = request.body as { code?: string; return_to?: string };
     const returnTo = safeReturnTo(prefix, body.return_to);
-    const userId = pendingUser(request);
+    const userId = pendingUser(request, options.cookieSecure);
     if (!userId) return reply.redirect(`${prefix}/login`, 303);
-    if (!body.code?.trim()) return renderOtp(reply, 400, { returnTo, error: 'Some fields need attention.', fieldErrors: { code: 'Enter the code.' } });
+    if (!body.code?.trim()) return renderOtp(reply, 400, userId, { returnTo, error: 'Some fields need attention.', fieldErrors: { code: 'Enter the code.' } });
     try {
       const method = await app.totpService.verify(userId, body.code, request.ip);
-      reply.clearCookie(cookies.mfaPending.name, { path });
-      // A fresh session id after the full sign-in (ASVS 7.2.4).
-      await app.sessionService.end(request.cookies[cookies.session.name]);
-      const token = await app.sessionService.start(userId, request.ip, request.headers['user-agent'] ?? null, ['pwd', method]);
-      reply.setCookie(cookies.session.name, token, { httpOnly: true, sameSite: 'lax', secure: options.cookieSecure, path });
+      await openSession(app, options, request, reply, userId, ['pwd', method]);
       return reply.redirect(returnTo ?? `${prefix}/`, 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
-      return renderOtp(reply, statusFor(error), { returnTo, error: error.message, fieldErrors: fieldErrors(error) });
+      return renderOtp(reply, statusFor(error), userId, { returnTo, error: error.message, fieldErrors: fieldErrors(error) });
     }
   });
-
-  async function signedInUser(request: FastifyRequest) {
-    const session = await app.sessionService.resume(request.cookies[cookies.session.name]);
-    return session && (await app.oauthStore.findUser(session.userId));
-  }
 
   const renderEnrol = async (reply: FastifyReply, status: number, view: { secret: string; uri: string; error?: string; fieldErrors?: FieldErrors }) =>
     html(
@@ -93,7 +74,7 @@ export default async function mfaRoutes(app: KitInstance, options: RouteOptions)
     );
 
   app.get('/account/totp', async (request, reply) => {
-    const user = await signedInUser(request);
+    const user = await signedInUser(app, options, request);
     if (!user) return reply.redirect(`${prefix}/login`, 303);
     if (await app.totpService.isEnabled(user.id)) {
       return html(reply, 200, messagePage(ctx, { title: 'Two-factor authentication is on', message: 'Signing in asks for a code from your authenticator app.' }));
@@ -103,7 +84,7 @@ export default async function mfaRoutes(app: KitInstance, options: RouteOptions)
   });
 
   app.post('/account/totp', { schema: { body: CodeFormSchema }, preHandler: app.csrfProtection }, async (request, reply) => {
-    const user = await signedInUser(request);
+    const user = await signedInUser(app, options, request);
     if (!user) return reply.redirect(`${prefix}/login`, 303);
     const code = (request.body as { code?: string }).code ?? '';
     try {

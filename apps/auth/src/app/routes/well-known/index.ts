@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { KitInstance } from '@flotilla/service-kit';
+import { passkeysScript } from '../../../views/passkeys-script';
 import { AUTH_CSS } from '../../../views/styles';
 import type { RouteOptions } from '../route-options';
 
@@ -66,5 +67,12 @@ export default async function wellKnownRoutes(app: KitInstance, options: RouteOp
   app.get('/assets/auth.css', async (_request, reply) => {
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600');
     return AUTH_CSS;
+  });
+
+  // Read at boot: a missing bundle fails the start, not a sign-in.
+  const script = passkeysScript();
+  app.get('/assets/passkeys.js', async (_request, reply) => {
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600');
+    return script;
   });
 }

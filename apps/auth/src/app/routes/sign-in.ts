@@ -1,0 +1,42 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { KitInstance } from '@flotilla/service-kit';
+import { authCookies, type RouteOptions } from './route-options';
+
+/**
+ * The account whose password step passed and whose second factor is being asked
+ * for: the signed, short-lived cookie /login set, or undefined.
+ */
+export function pendingUser(request: FastifyRequest, secure: boolean): string | undefined {
+  const raw = request.cookies[authCookies(secure).mfaPending.name];
+  if (!raw) return undefined;
+  const unsigned = request.unsignCookie(raw);
+  if (!unsigned.valid || !unsigned.value) return undefined;
+  const [userId, until] = unsigned.value.split('.');
+  if (!userId || !until || Number(until) <= Date.now()) return undefined;
+  return userId;
+}
+
+/**
+ * Opens the provider session once sign-in is complete, with a fresh id (no
+ * session fixation, ASVS 7.2.4), and drops any pending second-factor cookie.
+ */
+export async function openSession(
+  app: KitInstance,
+  options: RouteOptions,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  userId: string,
+  amr?: readonly string[],
+): Promise<void> {
+  const { session, mfaPending } = authCookies(options.cookieSecure);
+  if (request.cookies[mfaPending.name]) reply.clearCookie(mfaPending.name, { path: mfaPending.path });
+  await app.sessionService.end(request.cookies[session.name]);
+  const token = await app.sessionService.start(userId, request.ip, request.headers['user-agent'] ?? null, amr);
+  reply.setCookie(session.name, token, { httpOnly: true, sameSite: 'lax', secure: options.cookieSecure, path: session.path });
+}
+
+/** The signed-in user of this request's session, or undefined. */
+export async function signedInUser(app: KitInstance, options: RouteOptions, request: FastifyRequest) {
+  const session = await app.sessionService.resume(request.cookies[authCookies(options.cookieSecure).session.name]);
+  return (session && (await app.oauthStore.findUser(session.userId))) || undefined;
+}
