@@ -4,6 +4,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Registry } from 'prom-client';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import { isDatabaseUnavailable } from '@flotilla/service-kit';
 import { openChannel, type ManagedChannel, type MessagingConnection } from './connection';
 import { decodeMessage, republishOptions, truncateError } from './envelope';
 import { DEFAULT_INBOX_RETENTION, inboxRetentionProblem, purgeProcessedMessages, type InboxRetention } from './inbox';
@@ -106,6 +107,13 @@ export interface ConsumerOptions extends CommonOptions<InboxContext> {
    * delay (checked here). Default: 48 h over a 24 h outbox, every 10 minutes.
    */
   inbox?: Partial<InboxRetention>;
+  /**
+   * While the database cannot be reached (connection refused or reset, SQLSTATE 08xxx,
+   * 57P01–57P03…), the consumer stops taking messages and holds the failed ones, unacked
+   * and with their attempts unspent, then probes the database with backoff from
+   * `initialDelayMs` (default 500) to `maxDelayMs` (default 30 s) and resumes when it answers.
+   */
+  databaseRecovery?: { initialDelayMs?: number; maxDelayMs?: number };
 }
 
 export interface BroadcastConsumerOptions extends CommonOptions<MessageContext> {
@@ -208,9 +216,14 @@ export function createConsumer(options: ConsumerOptions): DurableConsumer {
   const routingKeys = [...new Set(options.handlers.map((h) => h.event.name))];
   const metrics = messagingMetrics(options.registry);
   const logger = withFields(options.logger, { 'messaging.destination.name': queue });
+  const recovery = { initialDelayMs: 500, maxDelayMs: 30_000, ...options.databaseRecovery };
   const inFlight = new Set<Promise<void>>();
   let closing = false;
   let active: { channel: ConfirmChannel; consumerTag: string } | undefined;
+  /** The channel the latest setup ran on: where consumption resumes after a database outage. */
+  let current: ConfirmChannel | undefined;
+  /** Deliveries that failed because the database was unreachable: unacked, retried once it answers. */
+  let held: { channel: ConfirmChannel; msg: ConsumeMessage }[] | undefined;
 
   // Retry and parking copies go through their own confirm channel: the original
   // is acked only after the broker confirmed its copy, so nothing is lost.
@@ -223,25 +236,67 @@ export function createConsumer(options: ConsumerOptions): DurableConsumer {
   const consuming: ManagedChannel = openChannel(connection, {
     name: `${queue}:consume`,
     setup: async (channel) => {
+      current = channel;
       await declareConsumerTopology(channel, { exchange, queue, routingKeys, policy, deliveryLimit });
       await subscribe(channel);
     },
   });
 
   async function subscribe(channel: ConfirmChannel): Promise<void> {
-    if (closing) return;
+    if (closing || held) return;
     await channel.prefetch(prefetch);
     const { consumerTag } = await channel.consume(queue, (msg) => {
       if (msg === null) {
         onCancelled(channel);
         return;
       }
-      const work = handleDelivery(channel, msg)
-        .catch((err) => onUnexpected(channel, msg, err))
-        .finally(() => inFlight.delete(work));
-      inFlight.add(work);
+      track(channel, msg);
     });
     active = { channel, consumerTag };
+  }
+
+  function track(channel: ConfirmChannel, msg: ConsumeMessage): void {
+    const work = handleDelivery(channel, msg)
+      .catch((err) => onUnexpected(channel, msg, err))
+      .finally(() => inFlight.delete(work));
+    inFlight.add(work);
+  }
+
+  /**
+   * The database is down, not the message at fault: keep it (unacked, so neither an
+   * attempt nor the broker's delivery count is spent), stop the subscription, and wait.
+   */
+  function holdUntilDatabaseAnswers(channel: ConfirmChannel, msg: ConsumeMessage, ctx: MessageContext, err: unknown): void {
+    if (held) {
+      held.push({ channel, msg });
+      return;
+    }
+    held = [{ channel, msg }];
+    ctx.logger.warn('the database cannot be reached; consumption paused until it answers (messages keep their attempts)', errorFields(err));
+    if (active) {
+      const { channel: subscribed, consumerTag } = active;
+      active = undefined;
+      subscribed.cancel(consumerTag).catch(() => undefined);
+    }
+    void probeDatabase(recovery.initialDelayMs);
+  }
+
+  async function probeDatabase(delayMs: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+    if (closing) return;
+    try {
+      await db.query('SELECT 1');
+    } catch (err) {
+      logger.debug('the database still cannot be reached', errorFields(err));
+      void probeDatabase(Math.min(delayMs * 2, recovery.maxDelayMs));
+      return;
+    }
+    const waiting = held ?? [];
+    held = undefined;
+    logger.info(`the database answers again; resuming consumption with ${waiting.length} held messages`);
+    // On a channel lost meanwhile the ack fails and the broker redelivers: the inbox drops that copy.
+    for (const { channel, msg } of waiting) track(channel, msg);
+    if (current) await subscribe(current).catch((err) => logger.error('resuming the subscription failed', errorFields(err)));
   }
 
   /** A bug in this lib must not become an unhandled rejection (process exit) nor a stuck unacked message. */
@@ -320,6 +375,10 @@ export function createConsumer(options: ConsumerOptions): DurableConsumer {
       stopTimer();
     } catch (err) {
       stopTimer();
+      if (isDatabaseUnavailable(err)) {
+        holdUntilDatabaseAnswers(channel, msg, ctx, err);
+        return;
+      }
       await onHandlerError(channel, msg, ctx, err);
       return;
     }
@@ -373,6 +432,14 @@ export function createConsumer(options: ConsumerOptions): DurableConsumer {
         await channel.cancel(consumerTag).catch(() => undefined);
       }
       await Promise.allSettled([...inFlight]);
+      for (const { channel, msg } of held ?? []) {
+        try {
+          channel.nack(msg, false, true);
+        } catch {
+          // Channel gone: the broker requeues it anyway.
+        }
+      }
+      held = undefined;
       await consuming.close();
       await republisher.close();
     },
