@@ -2,7 +2,8 @@
 /* One command per benchmark; every server and the load generator in its own process.
      node tools/bench/run.mjs read      GET /api/account: API build vs raw vs Express peer (± token cache)
      node tools/bench/run.mjs write     POST /api/transfers (ring of senders) vs raw pg transaction; deposits by concurrency
-     node tools/bench/run.mjs all       both
+     node tools/bench/run.mjs live      live-feed latency (commit → SSE event, p50/p95) under the write path's transfer load
+     node tools/bench/run.mjs all       all three
    --short (or BENCH_SHORT=1): 1 s runs, for CI: shows each works and prints figures, asserts no timings.
    Env: BENCH_SECONDS (10), BENCH_ROUNDS (3, minimum 3), BENCH_CONNECTIONS (32), LEDGER_DATABASE_URL, AMQP_URL;
         BENCH_API_COMPARE=/path/to/main.js adds another API build (e.g. one from before a change) to the read rounds.
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { LOG_DIR, machineLine, ROOT, SECONDS, ROUNDS, CONNECTIONS, SHORT } from './lib/common.mjs';
 
 const which = process.argv[2] ?? 'read';
-const known = { read: './read.mjs', write: './write.mjs' };
+const known = { read: './read.mjs', write: './write.mjs', live: './live.mjs' };
 const selected = which === 'all' ? Object.keys(known) : [which];
 if (selected.some((name) => !known[name])) {
   console.error(`usage: node tools/bench/run.mjs <${[...Object.keys(known), 'all'].join('|')}> [--short]`);
