@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Demo data on request, for a first look at the app: registers three demo
+# people through the auth service's real sign-up API and gives them 30 days of
+# deposits and transfers through the ledger's own use cases (apps/api/src/demo,
+# run as the compose job `api-demo`). Prints each new person's passphrase once.
+# Running it again changes nothing. Refused when APP_ENV=production.
+#   bash tools/demo.sh                  # against the stack `docker compose up` started
+#   DEMO_COMPOSE="docker compose -p NAME -f docker-compose.yml" bash tools/demo.sh
+# Arguments go to `docker compose run` (e.g. -e APP_ENV=staging).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+read -r -a compose <<<"${DEMO_COMPOSE:-docker compose}"
+exec "${compose[@]}" --profile demo run --rm --no-TTY "$@" api-demo
