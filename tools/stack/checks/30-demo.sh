@@ -58,8 +58,8 @@ oldest=$(BASE="$base" EMAIL="$email" PASSPHRASE="$passphrase" node --input-type=
   const items = JSON.parse(answer.text).items;
   const days = Math.floor((Date.now() - Math.min(...items.map((i) => Date.parse(i.createdAt)))) / 86_400_000);
   console.log(`${items.length} ${days}`);
-' 2>&1 | tail -n 1)
-read -r rows days <<<"$oldest"
+' 2>&1 | tail -n 3 | tr '\n' ' ')
+read -r rows days _ <<<"$oldest"
 if [[ "$days" =~ ^[0-9]+$ ]] && [ "$days" -ge 25 ] && [ "$rows" -ge 10 ]; then
   ok "$email signs in through the gateway with the printed passphrase: $rows history rows, the oldest $days days ago"
 else
