@@ -92,6 +92,14 @@ test('when two people register, deposit and pay each other, then both see it liv
     await expect(balanceOf(alicePage)).toContainText('67.83');
   });
 
+  await test.step("the dashboard as Alice sees it, chart included, kept as a screenshot in the report", async () => {
+    await expect(alicePage.getByRole('img', { name: /^Balance, last 30 days/ })).toBeVisible();
+    // In the HTML report (dist/.playwright/apps/web-e2e/playwright-report) as the attachment "dashboard".
+    const path = test.info().outputPath('dashboard.png');
+    await alicePage.screenshot({ path, fullPage: true });
+    await test.info().attach('dashboard', { path, contentType: 'image/png' });
+  });
+
   await test.step('both sign out', async () => {
     for (const page of [alicePage, bobPage]) {
       await page.getByRole('button', { name: 'Sign out' }).click();
