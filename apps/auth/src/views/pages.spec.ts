@@ -1,4 +1,4 @@
-import { changePasswordPage, forgotPasswordPage, loginPage, registerPage, resetPasswordPage } from './pages';
+import { changePasswordPage, forgotPasswordPage, loginPage, passkeysPage, registerPage, resetPasswordPage } from './pages';
 
 const ctx = { prefix: '/auth' };
 
@@ -52,5 +52,24 @@ describe('server-rendered pages', () => {
     const sent = forgotPasswordPage(ctx, { csrfToken: 't', email: 'a@b.test', sentTo: 'a@b.test', ttlMinutes: 30 });
     expect(sent).toContain('<p role="status">If an account uses a@b.test');
     expect(sent).toContain('for 30 minutes');
+  });
+
+  it('when a page offers passkeys, then its script is the same-origin file (nothing inline) and the button names its endpoint, token and live status', () => {
+    const page = loginPage(ctx, { csrfToken: 'tok', returnTo: '/auth/authorize?client_id=x' });
+    expect(page).toContain('<script src="/auth/assets/passkeys.js" defer></script>');
+    expect(page.match(/<script/g)).toHaveLength(1);
+    expect(page).toMatch(/<button type="button" data-passkey="login" data-action="\/auth\/login\/passkey" data-csrf="tok" data-return-to="\/auth\/authorize\?client_id=x" aria-describedby="passkey-status">Sign in with a passkey<\/button>/);
+    expect(page).toContain('<p class="field-error" id="passkey-status" role="status" aria-live="polite"></p>');
+    expect(registerPage(ctx, { csrfToken: 't', minPasswordLength: 15, maxPasswordLength: 128 })).not.toContain('<script');
+  });
+
+  it('when the passkeys page lists a passkey, then its name is escaped and its remove button says which one', () => {
+    const page = passkeysPage(ctx, {
+      csrfToken: 't',
+      passkeys: [{ id: 'abc', name: '<b>Laptop</b>', synced: true, createdAt: new Date('2026-12-01T00:00:00Z'), lastUsedAt: null }],
+    });
+    expect(page).toContain('<strong>&lt;b&gt;Laptop&lt;/b&gt;</strong> (synced), added 2026-12-01');
+    expect(page).toContain('aria-label="Remove &lt;b&gt;Laptop&lt;/b&gt;"');
+    expect(page).toContain('<label for="passkey-name">Name of the passkey</label>');
   });
 });
