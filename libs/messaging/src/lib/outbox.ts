@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { Gauge, type Registry } from 'prom-client';
 import type { Envelope } from './envelope';
 import { newTraceId } from './envelope';
+import { DEFAULT_OUTBOX_RETENTION_MS } from './inbox';
 import { watchCheckedOutClient } from './pg-client';
 import type { Publisher } from './publisher';
 import { assertValidPayload, PublishFailedError } from './publisher';
@@ -146,7 +147,7 @@ export interface OutboxRelayOptions {
    * relays. Default 2.
    */
   concurrency?: number;
-  /** Sent rows are deleted after this long (0 keeps them). Default 24 h. */
+  /** Sent rows are deleted after this long (0 keeps them). Default 24 h; consumers' inbox retention must exceed it. */
   retentionMs?: number;
 }
 
@@ -267,7 +268,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   registerOutboxGauges(options.registry, db, logger);
 
   const concurrency = options.concurrency ?? 2;
-  const retentionMs = options.retentionMs ?? 24 * 60 * 60 * 1000;
+  const retentionMs = options.retentionMs ?? DEFAULT_OUTBOX_RETENTION_MS;
   let stopping = false;
   let loop: Promise<void> | undefined;
   const sleepers = new Set<() => void>();
