@@ -1,5 +1,5 @@
 import { depositCompletedEvent, transferCompletedEvent } from './ledger-events';
-import { userDeactivatedEvent, userMfaChangedEvent, userPasswordChangedEvent, userRegisteredEvent } from './user-events';
+import { userDeactivatedEvent, userMfaChangedEvent, userPasswordChangedEvent, userRegisteredEvent, userSignedOutEvent } from './user-events';
 
 /**
  * Every durable queue the system needs and the events bound to it. Each
@@ -14,7 +14,7 @@ export const MESSAGING_TOPOLOGY = {
   queues: [
     {
       queue: 'ledger.user-events',
-      routingKeys: [userRegisteredEvent.name, userDeactivatedEvent.name, userPasswordChangedEvent.name],
+      routingKeys: [userRegisteredEvent.name, userDeactivatedEvent.name, userPasswordChangedEvent.name, userSignedOutEvent.name],
     },
   ],
   /**

@@ -48,6 +48,25 @@ export const userPasswordChangedEvent = defineEvent(
   ),
 );
 
+/**
+ * Published by auth when a provider session ends by sign-out (its own logout or
+ * RP-initiated logout): the refresh families granted in that session are revoked.
+ * Consumers that hold the user's tokens re-check them with the provider: the
+ * API refreshes each of the user's BFF sessions before its next use, and ends
+ * those whose refresh is refused (issue 12, item 10).
+ */
+export const userSignedOutEvent = defineEvent(
+  'user.signed_out',
+  1,
+  Type.Object(
+    {
+      userId: UuidSchema,
+      signedOutAt: TimestampSchema,
+    },
+    { additionalProperties: false },
+  ),
+);
+
 /** Published by auth when a second factor is turned on or off (ASVS 5.0 6.3.3 changes are notified). */
 export const userMfaChangedEvent = defineEvent(
   'user.mfa_changed',

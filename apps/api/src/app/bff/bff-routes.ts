@@ -160,12 +160,20 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
     };
   }
 
+  /** Still good for a while, and no sign-out at the provider since: no need to ask the provider. */
+  const upToDate = (s: StoredSession) => !s.recheck && s.accessExpiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS;
+
+  /**
+   * Refreshes the tokens when the access token is about to expire, or when the
+   * provider reported a sign-out of this user (user.signed_out): the refresh is
+   * the re-check, refused once the sign-out revoked this session's grant.
+   */
   async function refreshIfDue(session: StoredSession): Promise<StoredSession> {
-    if (session.accessExpiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS) return session;
+    if (upToDate(session)) return session;
     return options.sessions.withLocked(session.idHash, async (locked, db) => {
       // Another request (maybe on another replica) may have refreshed while we waited for the lock.
       if (!locked) return session;
-      if (locked.accessExpiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS) return locked;
+      if (upToDate(locked)) return locked;
       if (!locked.refreshToken) throw new AppError(401, 'SESSION_EXPIRED', 'Your session has expired; sign in again');
       let fresh: TokenSet;
       try {
@@ -208,7 +216,11 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
           throw new AppError(403, 'CSRF_FAILED', `Send the ${CSRF_COOKIE} cookie's value in the ${CSRF_HEADER} header`);
         }
       }
-      const session = await refreshIfDue(stored);
+      const session = await refreshIfDue(stored).catch(async (error: unknown) => {
+        // The provider refused the refresh: the grant is gone, and so is this session.
+        if (error instanceof AppError && error.statusCode === 401) await options.sessions.delete(idHash);
+        throw error;
+      });
       return {
         userId: session.userId,
         scopes: session.scope.split(' ').filter(Boolean),

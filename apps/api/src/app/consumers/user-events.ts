@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { createConsumer, NonRetryableError, onEvent, type DurableConsumer, type InboxRetention } from '@flotilla/messaging';
-import { userDeactivatedEvent, userPasswordChangedEvent, userRegisteredEvent } from '@flotilla/contracts';
+import { userDeactivatedEvent, userPasswordChangedEvent, userRegisteredEvent, userSignedOutEvent } from '@flotilla/contracts';
 import { isLedgerError } from '../../domain/ledger/errors';
 import { createOpenAccount } from '../../domain/ledger/open-account';
 import { createAccountRepository } from '../repositories/account-repository';
@@ -15,6 +15,9 @@ export const USER_EVENTS_QUEUE = 'ledger.user-events';
  * user.deactivated also ends the user's browser sessions, and so does
  * user.password_changed: the auth service has revoked the refresh tokens those
  * sessions hold, and a session someone else opened must not outlive the old password.
+ * user.signed_out marks the user's sessions opened before the sign-out for a
+ * re-check: the BFF refreshes each before its next use, and the one whose grant
+ * the sign-out revoked ends then, not when its access token expires.
  */
 export default fp<{ queue?: string; inbox?: InboxRetention }>(
   async (app, options) => {
@@ -43,6 +46,13 @@ export default fp<{ queue?: string; inbox?: InboxRetention }>(
           // Browser sessions end with the account; Bearer tokens die with the auth service's revocation.
           const { rowCount } = await ctx.tx.query('DELETE FROM session WHERE user_id = $1', [payload.userId]);
           ctx.logger.info(frozen ? 'account frozen' : 'account already frozen or absent', { 'user.id': payload.userId, 'session.ended': rowCount ?? 0 });
+        }),
+        onEvent(userSignedOutEvent, async (payload, ctx) => {
+          const { rowCount } = await ctx.tx.query(
+            'UPDATE session SET recheck_requested_at = $2 WHERE user_id = $1 AND created_at <= $2 AND recheck_requested_at IS NULL',
+            [payload.userId, payload.signedOutAt],
+          );
+          ctx.logger.info('signed out at the provider: browser sessions to re-check', { 'user.id': payload.userId, 'session.count': rowCount ?? 0 });
         }),
         onEvent(userPasswordChangedEvent, async (payload, ctx) => {
           // Sessions opened after the change stay: only those older than it end (a redelivery then changes nothing).

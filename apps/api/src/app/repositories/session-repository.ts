@@ -14,6 +14,8 @@ export interface StoredSession {
   idToken: string | null;
   accessExpiresAt: Date;
   expiresAt: Date;
+  /** The provider reported a sign-out (user.signed_out): refresh before this session is used again. */
+  recheck?: boolean;
 }
 
 interface SessionRow {
@@ -27,9 +29,11 @@ interface SessionRow {
   id_token: string | null;
   access_expires_at: Date;
   expires_at: Date;
+  recheck?: boolean;
 }
 
 const COLUMNS = 'id_hash, user_id, email, display_name, scope, access_token, refresh_token, id_token, access_expires_at, expires_at';
+const READ_COLUMNS = `${COLUMNS}, recheck_requested_at IS NOT NULL AS recheck`;
 
 function toSession(row: SessionRow): StoredSession {
   return {
@@ -43,6 +47,7 @@ function toSession(row: SessionRow): StoredSession {
     idToken: row.id_token,
     accessExpiresAt: row.access_expires_at,
     expiresAt: row.expires_at,
+    recheck: row.recheck ?? false,
   };
 }
 
@@ -72,7 +77,7 @@ export function createSessionRepository(pool: Pool, options: { idleTimeoutMs: nu
       );
     },
     async findLive(idHash) {
-      const { rows } = await pool.query<SessionRow>(`UPDATE session SET last_used_at = now() WHERE id_hash = $1 AND ${LIVE} RETURNING ${COLUMNS}`, [
+      const { rows } = await pool.query<SessionRow>(`UPDATE session SET last_used_at = now() WHERE id_hash = $1 AND ${LIVE} RETURNING ${READ_COLUMNS}`, [
         idHash,
         idleSeconds,
       ]);
@@ -85,7 +90,7 @@ export function createSessionRepository(pool: Pool, options: { idleTimeoutMs: nu
       try {
         await client.query('BEGIN');
         const { rows } = await client.query<SessionRow>(
-          `SELECT ${COLUMNS} FROM session WHERE id_hash = $1 AND ${LIVE} FOR UPDATE`,
+          `SELECT ${READ_COLUMNS} FROM session WHERE id_hash = $1 AND ${LIVE} FOR UPDATE`,
           [idHash, idleSeconds],
         );
         const result = await work(rows[0] ? toSession(rows[0]) : null, client);
@@ -101,7 +106,7 @@ export function createSessionRepository(pool: Pool, options: { idleTimeoutMs: nu
     },
     async updateTokens(db, idHash, tokens) {
       await db.query(
-        'UPDATE session SET access_token = $2, refresh_token = $3, access_expires_at = $4, scope = $5, updated_at = now() WHERE id_hash = $1',
+        'UPDATE session SET access_token = $2, refresh_token = $3, access_expires_at = $4, scope = $5, recheck_requested_at = NULL, updated_at = now() WHERE id_hash = $1',
         [idHash, tokens.accessToken, tokens.refreshToken, tokens.accessExpiresAt, tokens.scope],
       );
     },

@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { LightMyRequestResponse } from 'fastify';
 import { decodeJwt } from 'jose';
+import { userSignedOutEvent } from '@flotilla/contracts';
 import type { KitInstance } from '@flotilla/service-kit';
-import { buildTestApp } from '../../helper';
+import { buildTestApp, waitFor } from '../../helper';
 import { createTestPool, randomKey } from '../../support/ledger-fixtures';
+import type {} from '../../../src/app/consumers/user-events';
+import type {} from '../../../src/app/plugins/external/messaging';
 import { freePort, startRealAuthService, type AuthBrowser, type RealAuthService } from '../../support/real-auth-service';
 
 const CLIENT = {
@@ -71,8 +74,13 @@ async function startLogin(browser: ApiBrowser, authBrowser: AuthBrowser, returnT
 }
 
 /** Login as a browser would: API → auth (sign-in form) → API callback. */
-async function signIn(browser: ApiBrowser, returnTo = '/dashboard', authBrowser: AuthBrowser = new auth.helper.Browser(auth.app)) {
-  const user = await auth.helper.registerUser(auth.app, undefined, 'bff');
+async function signIn(
+  browser: ApiBrowser,
+  returnTo = '/dashboard',
+  authBrowser: AuthBrowser = new auth.helper.Browser(auth.app),
+  existing?: { email: string; id: string; password: string },
+) {
+  const user = existing ?? (await auth.helper.registerUser(auth.app, undefined, 'bff'));
   let response = await startLogin(browser, authBrowser, returnTo);
   if (response.statusCode === 303) {
     const loginUrl = String(response.headers.location);
@@ -327,5 +335,57 @@ describe('BFF cookies with COOKIE_SECURE=true', () => {
     browser.cookies.set('flotilla_session', id);
 
     expect((await browser.request('GET', '/api/me')).statusCode).toBe(401);
+  });
+});
+
+/**
+ * A sign-out at the provider revokes the refresh families of that provider
+ * session; the API learns of it from user.signed_out and re-checks each of the
+ * user's BFF sessions with the provider (a refresh) before its next use, so a
+ * session whose grant was revoked ends at once instead of when its access
+ * token expires.
+ */
+describe('BFF sessions after a sign-out at the provider', () => {
+  let consumerApi: KitInstance;
+  beforeAll(async () => {
+    consumerApi = await buildTestApp({
+      BFF_ENABLED: 'true',
+      CONSUMERS_ENABLED: 'true',
+      AUTH_ISSUER: auth.issuer,
+      OAUTH_CLIENT_ID: CLIENT.id,
+      OAUTH_CLIENT_SECRET: CLIENT.secret,
+      OAUTH_SCOPES: CLIENT.scopes.join(' '),
+      PUBLIC_BASE_URL: apiOrigin,
+      COOKIE_SECURE: 'false',
+    });
+    await consumerApi.userEventsConsumer.waitForReady();
+  });
+  afterAll(() => consumerApi?.close());
+
+  it('when user.signed_out arrives, then the session whose provider session ended is refused at once, and the user\'s other session is re-checked and stays', async () => {
+    const user = await auth.helper.registerUser(auth.app, undefined, 'bff-signout');
+    const laptop = { api: new ApiBrowser(() => consumerApi), auth: new auth.helper.Browser(auth.app) };
+    const phone = { api: new ApiBrowser(() => consumerApi), auth: new auth.helper.Browser(auth.app) };
+    await signIn(laptop.api, '/', laptop.auth, user);
+    await signIn(phone.api, '/', phone.auth, user);
+    const before = await pool.query('SELECT id_hash, access_token FROM session WHERE user_id = $1', [user.id]);
+    expect(before.rows).toHaveLength(2);
+
+    // The laptop signs out at the provider itself (its own logout page), not through the API.
+    const signedOut = await laptop.auth.submit('/logout', '/logout', {});
+    expect(signedOut.statusCode).toBe(200);
+    expect((await laptop.api.request('GET', '/api/me')).statusCode).toBe(200);
+    const messageId = randomUUID();
+    await consumerApi.messaging.publisher.publish(userSignedOutEvent, { userId: user.id, signedOutAt: new Date().toISOString() }, { messageId });
+    await waitFor(async () => {
+      const { rows } = await pool.query("SELECT 1 FROM processed_message WHERE consumer = 'ledger.user-events' AND message_id = $1", [messageId]);
+      return rows.length === 1;
+    });
+
+    expect((await laptop.api.request('GET', '/api/me')).statusCode).toBe(401);
+    expect((await phone.api.request('GET', '/api/me')).statusCode).toBe(200);
+    const after = await pool.query('SELECT access_token FROM session WHERE user_id = $1', [user.id]);
+    expect(after.rows).toHaveLength(1);
+    expect(before.rows.map((r) => r.access_token)).not.toContain(after.rows[0].access_token);
   });
 });

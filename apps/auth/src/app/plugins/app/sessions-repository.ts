@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { userSignedOutEvent } from '@flotilla/contracts';
+import { enqueueOutbox } from '@flotilla/messaging';
 import { nthRecentAttempt } from './attempt-log';
 import type { SessionStore } from '../../../domain/login/sessions';
 import type { LoginAttemptStore } from '../../../domain/login/throttle';
@@ -66,21 +68,40 @@ export function createSessionsRepository(db: pg.Pool): SessionStore {
     async endAndRevokeTokens(id, at) {
       // One statement, so it is atomic: the session, the refresh families granted in
       // it (by their own session_id: the codes may already be deleted by housekeeping),
-      // and the access tokens from those families and from the session's codes.
-      await db.query(
-        `WITH ended AS (
-           UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL RETURNING id
-         ), families AS (
-           UPDATE refresh_token_families f SET revoked_at = $2, revoked_reason = 'signed-out'
-           WHERE f.session_id = $1 AND f.revoked_at IS NULL
-           RETURNING f.id
-         )
-         UPDATE access_tokens a SET revoked_at = $2
-         WHERE a.revoked_at IS NULL
-           AND (a.family_id IN (SELECT id FROM families)
-                OR a.authorization_code_id IN (SELECT id FROM authorization_codes WHERE session_id = $1))`,
-        [id, at],
-      );
+      // and the access tokens from those families and from the session's codes. In the
+      // same transaction, user.signed_out goes to the outbox when a session did end, so
+      // the API re-checks the user's browser sessions (a second sign-out sends nothing).
+      const client = await db.connect();
+      try {
+        await client.query('BEGIN');
+        const { rows } = await client.query<{ user_id: string }>(
+          `WITH ended AS (
+             UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL RETURNING id, user_id
+           ), families AS (
+             UPDATE refresh_token_families f SET revoked_at = $2, revoked_reason = 'signed-out'
+             WHERE f.session_id = $1 AND f.revoked_at IS NULL
+             RETURNING f.id
+           ), tokens AS (
+             UPDATE access_tokens a SET revoked_at = $2
+             WHERE a.revoked_at IS NULL
+               AND (a.family_id IN (SELECT id FROM families)
+                    OR a.authorization_code_id IN (SELECT id FROM authorization_codes WHERE session_id = $1))
+             RETURNING 1
+           )
+           SELECT user_id::text FROM ended`,
+          [id, at],
+        );
+        const userId = rows[0]?.user_id;
+        if (userId) {
+          await enqueueOutbox(client, userSignedOutEvent, { userId, signedOutAt: at.toISOString() }, { aggregateType: 'user', aggregateId: userId });
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
     },
   };
 }
