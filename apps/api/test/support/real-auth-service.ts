@@ -74,7 +74,8 @@ export async function startRealAuthService(client: {
   const { createPasswordHasher } = load<{ createPasswordHasher(): unknown }>('src/domain/users/password-hasher');
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const app = await helper.buildTestApp({ ISSUER: issuer, ACCESS_TOKEN_AUDIENCE: 'flotilla-api' });
+  // The issuer is an IP address, which passkeys refuse (auth config): they get a localhost origin of their own.
+  const app = await helper.buildTestApp({ ISSUER: issuer, ACCESS_TOKEN_AUDIENCE: 'flotilla-api', WEBAUTHN_ORIGIN: 'http://localhost' });
   await seedClients((app as unknown as { prisma: unknown }).prisma, createPasswordHasher(), [
     {
       id: client.id,
