@@ -259,6 +259,39 @@ describe('passkeys (WebAuthn, real PostgreSQL)', () => {
     expect(await app.prisma.webAuthnCredential.count({ where: { id: otherId } })).toBe(1);
   });
 
+  it('when the sign-in is older than five minutes (a stolen session cookie), then adding or removing a passkey is refused until the user signs in again', async () => {
+    const { user, browser, authenticator } = await withPasskey('pkreauth');
+    const id = [...authenticator.keys.keys()][0];
+    const csrf = await browser.csrfOf('/account/passkeys');
+    const started = await browser.postJson('/account/passkeys/options', csrf);
+    expect(started.statusCode).toBe(200);
+    const planted = new SoftAuthenticator(ORIGIN).create(started.json());
+    const age = async (minutes: number) =>
+      app.prisma.session.updateMany({ where: { userId: user.id, endedAt: null }, data: { createdAt: new Date(Date.now() - minutes * 60_000) } });
+    await age(6);
+
+    const finished = await browser.postJson('/account/passkeys', csrf, { response: planted, name: 'Attacker' });
+    expect(finished.statusCode).toBe(401);
+    expect(finished.json()).toMatchObject({ code: 'REAUTHENTICATION_REQUIRED' });
+    const options = await browser.postJson('/account/passkeys/options', csrf);
+    expect(options.statusCode).toBe(401);
+    expect(options.json()).toMatchObject({ code: 'REAUTHENTICATION_REQUIRED' });
+    const removed = await browser.submit('/account/passkeys', '/account/passkeys/remove', { id });
+    expect(removed.statusCode).toBe(401);
+    expect(removed.body).toContain('Sign in again');
+    expect((await app.prisma.webAuthnCredential.findMany({ where: { userId: user.id } })).map((c) => c.id)).toEqual([id]);
+    // Still signed in: the page itself is served.
+    expect((await browser.get('/account/passkeys')).statusCode).toBe(200);
+
+    // A fresh sign-in (password) in the same browser makes the change possible again.
+    await age(4);
+    expect((await browser.submit('/account/passkeys', '/account/passkeys/remove', { id })).statusCode).toBe(303);
+    expect(await app.prisma.webAuthnCredential.count({ where: { userId: user.id } })).toBe(0);
+    await age(6);
+    expect((await browser.submit('/login', '/login', { email: user.email, password: user.password })).statusCode).toBe(303);
+    expect((await register(browser, new SoftAuthenticator(ORIGIN))).result.statusCode).toBe(201);
+  });
+
   it('when the page script is fetched, then it is one same-origin file with the library and the page code, and the pages allow only same-origin script', async () => {
     const script = await app.inject({ method: 'GET', url: '/assets/passkeys.js' });
     expect(script.statusCode).toBe(200);

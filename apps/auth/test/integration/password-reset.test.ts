@@ -120,6 +120,26 @@ describe('password reset by email (real PostgreSQL, real SMTP over TCP)', () => 
     expect((await new Browser(app).submit('/login', '/login', { email: user.email, password: NEW_PASSWORD })).statusCode).toBe(303);
   });
 
+  it('when the link is used, then the account\'s passkeys are removed (one planted through a stolen session does not outlive the recovery) and user.mfa_changed (webauthn off) is in the outbox', async () => {
+    const user = await registerUser(app, undefined, 'resetpasskey');
+    const other = await registerUser(app, undefined, 'resetpasskeyother');
+    const key = (userId: string, id: string) => ({
+      id, userId, publicKey: Buffer.alloc(77, 1), deviceType: 'singleDevice', backupEligible: false, backedUp: false,
+      aaguid: '00000000-0000-0000-0000-000000000000', name: 'Planted',
+    });
+    await app.prisma.webAuthnCredential.createMany({ data: [key(user.id, `reset-${user.id}`), key(other.id, `reset-${other.id}`)] });
+    expect((await forgot(user.email)).statusCode).toBe(202);
+    const link = resetLinkIn(await mailTo(user.email));
+
+    const done = await new Browser(app).submit(`${link.pathname}${link.search}`, '/password/reset', { newPassword: NEW_PASSWORD });
+
+    expect(done.statusCode).toBe(200);
+    expect(await app.prisma.webAuthnCredential.count({ where: { userId: user.id } })).toBe(0);
+    expect(await app.prisma.webAuthnCredential.count({ where: { userId: other.id } })).toBe(1);
+    const event = await app.prisma.outboxEvent.findFirstOrThrow({ where: { aggregateId: user.id, eventName: 'user.mfa_changed' } });
+    expect(event.payload).toMatchObject({ userId: user.id, method: 'webauthn', enabled: false });
+  });
+
   it('when two links were sent and one is used, then the other is spent too', async () => {
     const user = await registerUser(app, undefined, 'resettwo');
     await forgot(user.email);

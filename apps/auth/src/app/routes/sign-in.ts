@@ -37,6 +37,20 @@ export async function openSession(
 
 /** The signed-in user of this request's session, or undefined. */
 export async function signedInUser(app: KitInstance, options: RouteOptions, request: FastifyRequest) {
+  return (await signedInSession(app, options, request))?.user;
+}
+
+/**
+ * How recent the sign-in must be to change how the account signs in (a passkey added
+ * or removed): a session cookie stolen for a moment cannot plant a credential of its
+ * own (ASVS 5.0 7.5.3). The session's auth time is when it was opened by a sign-in.
+ */
+export const REAUTH_SECONDS = 300;
+
+/** The signed-in user, and whether the sign-in is within REAUTH_SECONDS; undefined without a session. */
+export async function signedInSession(app: KitInstance, options: RouteOptions, request: FastifyRequest) {
   const session = await app.sessionService.resume(request.cookies[authCookies(options.cookieSecure).session.name]);
-  return (session && (await app.oauthStore.findUser(session.userId))) || undefined;
+  const user = session && (await app.oauthStore.findUser(session.userId));
+  if (!session || !user) return undefined;
+  return { user, recent: Date.now() - session.authTime.getTime() < REAUTH_SECONDS * 1000 };
 }

@@ -1,4 +1,4 @@
-import { userPasswordChangedEvent } from '@flotilla/contracts';
+import { userMfaChangedEvent, userPasswordChangedEvent } from '@flotilla/contracts';
 import { DomainError } from '../errors';
 import { checkThrottle, type LoginAttemptStore } from '../login/throttle';
 import { randomToken, sha256Hex } from '../oauth/crypto';
@@ -19,11 +19,14 @@ export interface ResetTokenStore {
   /**
    * In one transaction: spends the token (only if still unused and unexpired), spends
    * every other token of the user, and replaces the password as UserStore.replacePassword
-   * does with no session kept. 'spent' when the token was no longer live.
+   * does with no session kept, and removes the user's passkeys (with `passkeysRemoved`
+   * enqueued when there were any): a passkey planted through a stolen session does not
+   * outlive the recovery. 'spent' when the token was no longer live.
    */
   consume(
     input: { readonly id: string; readonly passwordHash: string; readonly at: Date },
     event: (userId: string) => OutboxEvent,
+    passkeysRemoved: (userId: string) => OutboxEvent,
   ): Promise<(CredentialsReset & { readonly userId: string }) | 'spent'>;
 }
 
@@ -124,7 +127,7 @@ export function createPasswordReset(deps: ResetPasswordDeps) {
       return (await deps.tokens.findLive(sha256Hex(token), now())) !== undefined;
     },
 
-    /** Sets the new password; every session ends and every refresh family is revoked. */
+    /** Sets the new password; every session ends, every refresh family is revoked and the passkeys are removed. */
     async reset(input: { token: string; newPassword: string }): Promise<CredentialsReset & { readonly userId: string }> {
       if (!input.token || input.token.length > 100) throw spent();
       const id = sha256Hex(input.token);
@@ -142,6 +145,9 @@ export function createPasswordReset(deps: ResetPasswordDeps) {
       const result = await deps.tokens.consume({ id, passwordHash, at }, (uid) => ({
         event: userPasswordChangedEvent,
         payload: { userId: uid, changedAt: at.toISOString(), reason: 'reset' },
+      }), (uid) => ({
+        event: userMfaChangedEvent,
+        payload: { userId: uid, method: 'webauthn', enabled: false, changedAt: at.toISOString() },
       }));
       // A second use racing the first loses here, inside the transaction.
       if (result === 'spent') throw spent();

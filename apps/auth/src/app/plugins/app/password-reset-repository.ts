@@ -5,6 +5,7 @@ import type {
   ResetTokenStore,
 } from '../../../domain/users/reset-password';
 import type { PrismaClient } from '../../../generated/prisma/client';
+import { writeUserEvent } from './outbox';
 import { replaceCredentials } from './users-repository';
 
 export function createResetTokensRepository(
@@ -28,7 +29,7 @@ export function createResetTokensRepository(
       });
       return row?.userId;
     },
-    async consume(input, event) {
+    async consume(input, event, passkeysRemoved) {
       return prisma.$transaction(async (tx) => {
         // The conditional update is the single-use check: of two concurrent uses, one spends it.
         const spent = await tx.passwordResetToken.updateManyAndReturn({
@@ -52,6 +53,8 @@ export function createResetTokensRepository(
           },
           event(userId),
         );
+        const passkeys = await tx.webAuthnCredential.deleteMany({ where: { userId } });
+        if (passkeys.count > 0) await writeUserEvent(tx, userId, passkeysRemoved(userId));
         return { userId, ...result };
       });
     },

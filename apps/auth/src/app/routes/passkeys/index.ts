@@ -5,7 +5,7 @@ import { AppError, errorResponseSchema, type KitInstance } from '@flotilla/servi
 import { DomainError } from '../../../domain/errors';
 import { messagePage, passkeysPage } from '../../../views/pages';
 import { authCookies, safeReturnTo, type RouteOptions } from '../route-options';
-import { openSession, pendingUser, signedInUser } from '../sign-in';
+import { openSession, pendingUser, signedInSession, signedInUser } from '../sign-in';
 
 /** A PublicKeyCredential as @simplewebauthn/browser serialises it; the library checks the rest. */
 const CredentialSchema = Type.Object(
@@ -88,6 +88,14 @@ export default async function passkeyRoutes(app: KitInstance, options: RouteOpti
   };
 
   const notSignedIn = () => new AppError(401, 'NOT_SIGNED_IN', 'Sign in first.');
+  const signInAgain = 'Sign in again to change your passkeys: this needs a sign-in of the last few minutes.';
+  /** Adding or removing a passkey needs a recent sign-in (routes/sign-in REAUTH_SECONDS). */
+  const recentUser = async (request: FastifyRequest) => {
+    const signedIn = await signedInSession(app, options, request);
+    if (!signedIn) throw notSignedIn();
+    if (!signedIn.recent) throw new AppError(401, 'REAUTHENTICATION_REQUIRED', signInAgain);
+    return signedIn.user;
+  };
 
   app.get('/account/passkeys', { schema: { querystring: NoticeQuery } }, async (request, reply) => {
     const user = await signedInUser(app, options, request);
@@ -109,8 +117,7 @@ export default async function passkeyRoutes(app: KitInstance, options: RouteOpti
     '/account/passkeys/options',
     { config: rateLimit, schema: { body: NoBodySchema, response: responses(200, OptionsSchema) }, preHandler: app.csrfProtection },
     async (request, reply) => {
-      const user = await signedInUser(app, options, request);
-      if (!user) throw notSignedIn();
+      const user = await recentUser(request);
       const ceremony = await service.beginRegistration(user);
       setCeremony(reply, ceremony.token);
       return ceremony.options;
@@ -123,8 +130,7 @@ export default async function passkeyRoutes(app: KitInstance, options: RouteOpti
     async (request, reply) => {
       const body = request.body as unknown as Finish;
       const token = takeCeremony(request, reply);
-      const user = await signedInUser(app, options, request);
-      if (!user) throw notSignedIn();
+      const user = await recentUser(request);
       await service.finishRegistration(user.id, token, body.response as RegistrationResponseJSON, body.name ?? '').catch(asHttp);
       request.log.info({ 'user.id': user.id }, 'passkey added');
       return reply.code(201).send({ redirect: `${prefix}/account/passkeys?added=1` });
@@ -135,8 +141,10 @@ export default async function passkeyRoutes(app: KitInstance, options: RouteOpti
     '/account/passkeys/remove',
     { schema: { body: RemoveFormSchema }, preHandler: app.csrfProtection },
     async (request, reply) => {
-      const user = await signedInUser(app, options, request);
-      if (!user) return reply.redirect(`${prefix}/login`, 303);
+      const signedIn = await signedInSession(app, options, request);
+      if (!signedIn) return reply.redirect(`${prefix}/login`, 303);
+      if (!signedIn.recent) return html(reply, 401, messagePage(ctx, { title: 'Sign in again', message: signInAgain }));
+      const { user } = signedIn;
       const removed = await service.remove(user.id, (request.body as { id: string }).id);
       if (!removed) return html(reply, 404, messagePage(ctx, { title: 'Passkey not found', message: 'This account has no such passkey.' }));
       request.log.info({ 'user.id': user.id }, 'passkey removed');
