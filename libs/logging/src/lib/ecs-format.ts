@@ -1,3 +1,4 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { format, type Logform } from 'winston';
 
 // winston's transports write whatever the format put under this symbol
@@ -19,7 +20,8 @@ export interface EcsFormatOptions {
  * (https://www.elastic.co/guide/en/ecs-logging/overview/current/intro.html):
  * `@timestamp`, `log.level`, `message` and `ecs.version` first, then
  * `service.name`, then the caller's fields as given (dotted ECS keys such as
- * `trace.id` or `http.request.method`). An Error under `err` or `error`
+ * `trace.id` or `http.request.method`); inside an OpenTelemetry span,
+ * `trace.id` and `span.id` are that span's. An Error under `err` or `error`
  * becomes `error.type`, `error.message`, `error.stack_trace` and `error.code`.
  * It never throws: an unserialisable field is replaced, never dropped silently.
  */
@@ -50,6 +52,14 @@ export function ecsFormat(options: EcsFormatOptions): Logform.Format {
         if ((typeof value === 'object' && value !== null) || typeof value === 'bigint') plain = false;
         line[key] = value;
       }
+    }
+    // Inside a span (OpenTelemetry), the line carries that span's ids, so a log
+    // line and its trace join on trace.id; outside one, the caller's trace.id
+    // (the request id) stays.
+    const span = trace.getSpanContext(context.active());
+    if (span && isSpanContextValid(span)) {
+      line['trace.id'] = span.traceId;
+      line['span.id'] = span.spanId;
     }
     // winston merges an Error passed as meta into info (message, stack); keep the stack.
     if (

@@ -19,6 +19,8 @@ function toEcsFields(source: Fields): Fields {
   for (const [key, value] of Object.entries(source)) {
     switch (key) {
       case 'reqId':
+        // The request id doubles as the trace id when no span is active (ecsFormat).
+        fields['http.request.id'] = value;
         fields['trace.id'] = value;
         break;
       case 'req': {

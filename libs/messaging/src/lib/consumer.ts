@@ -21,6 +21,7 @@ import {
   validateRetryPolicy,
   type RetryPolicy,
 } from './topology';
+import { inConsumerSpan } from './trace-context';
 import { DEFAULT_EVENTS_EXCHANGE, errorFields, HEADER, withFields, type EventDefinition, type EventPayloadOf, type Logger } from './types';
 
 export interface MessageContext {
@@ -256,7 +257,7 @@ export function createConsumer(options: ConsumerOptions): DurableConsumer {
   }
 
   function track(channel: ConfirmChannel, msg: ConsumeMessage): void {
-    const work = handleDelivery(channel, msg)
+    const work = inConsumerSpan(queue, msg, () => handleDelivery(channel, msg))
       .catch((err) => onUnexpected(channel, msg, err))
       .finally(() => inFlight.delete(work));
     inFlight.add(work);
@@ -510,7 +511,7 @@ export function createBroadcastConsumer(options: BroadcastConsumerOptions): Cons
       await channel.prefetch(options.prefetch ?? 64);
       const { consumerTag } = await channel.consume(queue, (msg) => {
         if (msg === null) return;
-        const work = handle(channel, msg)
+        const work = inConsumerSpan(name, msg, () => handle(channel, msg))
           .catch((err) => {
             logger.error('unexpected error while handling a broadcast delivery', errorFields(err));
             safeAck(channel, msg, logger);

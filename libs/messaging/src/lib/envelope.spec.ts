@@ -39,8 +39,26 @@ describe('envelope', () => {
       type: 'transfer.completed',
       timestamp: 1795780800,
       appId: 'ledger',
-      headers: { 'x-trace-id': envelope.traceId, 'x-event-name': 'transfer.completed', 'x-event-version': 2 },
+      headers: {
+        'x-trace-id': envelope.traceId,
+        traceparent: expect.stringMatching(new RegExp(`^00-${envelope.traceId}-[0-9a-f]{16}-01$`)),
+        'x-event-name': 'transfer.completed',
+        'x-event-version': 2,
+      },
     });
+  });
+
+  it('when a trace context is given, then its trace id is the message trace id and both travel as headers', () => {
+    const traceContext = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'vendor=1' };
+    const envelope = createEnvelope(event, {}, { traceId: '0af7651916cd43dd8448eb211c80319c', traceContext });
+    expect(envelope.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(publishOptions(envelope).headers).toMatchObject({ 'x-trace-id': envelope.traceId, ...traceContext });
+  });
+
+  it('when the given trace context is malformed, then the trace id is kept under a fresh parent', () => {
+    const envelope = createEnvelope(event, {}, { traceId: '0af7651916cd43dd8448eb211c80319c', traceContext: { traceparent: '00-zz-00-01' } });
+    expect(envelope.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(envelope.traceContext.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
   });
 });
 
@@ -56,6 +74,11 @@ describe('decoding a delivery', () => {
       previousAttempts: 2,
       payload: { a: 1 },
     });
+  });
+
+  it('when a traceparent header is present, then its trace id wins over x-trace-id', () => {
+    const headers = { ...incoming().properties.headers, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+    expect(decodeMessage(incoming({ headers }))).toMatchObject({ ok: true, traceId: '4bf92f3577b34da6a3ce929d0e0e4736' });
   });
 
   it('when the body is not JSON, then it is poison with the reason', () => {

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Options } from 'amqplib';
+import { carrierForTraceId, traceCarrierOf, traceIdOf, type TraceCarrier } from './trace-context';
 import { HEADER, type MessageMetadata } from './types';
 
 /** An event ready for the wire: the payload was validated when it was created. */
@@ -7,6 +8,8 @@ export interface Envelope {
   messageId: string;
   correlationId: string;
   traceId: string;
+  /** The cause's W3C trace context; its trace id is traceId. */
+  traceContext: TraceCarrier;
   eventName: string;
   eventVersion: number;
   occurredAt: Date;
@@ -21,6 +24,20 @@ export function newTraceId(): string {
   return randomBytes(16).toString('hex');
 }
 
+/**
+ * The trace a new message belongs to: the given context, else the active
+ * span's, else the given trace id (or a new one) under a remote parent of that
+ * id, so a message always carries a traceparent whose trace id is its x-trace-id.
+ */
+export function traceOf(meta: Pick<MessageMetadata, 'traceId' | 'traceContext'>): { traceId: string; traceContext: TraceCarrier } {
+  for (const carrier of [meta.traceContext, traceCarrierOf()]) {
+    const traceId = traceIdOf(carrier);
+    if (traceId && carrier) return { traceId, traceContext: carrier };
+  }
+  const traceId = meta.traceId && TRACE_ID.test(meta.traceId) ? meta.traceId : newTraceId();
+  return { traceId, traceContext: carrierForTraceId(traceId) };
+}
+
 export function createEnvelope(
   event: { name: string; version: number },
   payload: unknown,
@@ -30,7 +47,7 @@ export function createEnvelope(
   return {
     messageId,
     correlationId: meta.correlationId ?? messageId,
-    traceId: meta.traceId && TRACE_ID.test(meta.traceId) ? meta.traceId : newTraceId(),
+    ...traceOf(meta),
     eventName: event.name,
     eventVersion: event.version,
     occurredAt: meta.occurredAt ?? new Date(),
@@ -38,7 +55,8 @@ export function createEnvelope(
   };
 }
 
-export function publishOptions(envelope: Envelope, appId?: string): Options.Publish {
+/** `trace` is the publish span's context (publisher), by default the envelope's own. */
+export function publishOptions(envelope: Envelope, appId?: string, trace: TraceCarrier = envelope.traceContext): Options.Publish {
   return {
     persistent: true,
     contentType: 'application/json',
@@ -51,6 +69,7 @@ export function publishOptions(envelope: Envelope, appId?: string): Options.Publ
     ...(appId ? { appId } : {}),
     headers: {
       [HEADER.traceId]: envelope.traceId,
+      ...trace,
       [HEADER.eventName]: envelope.eventName,
       [HEADER.eventVersion]: envelope.eventVersion,
     },
@@ -110,11 +129,12 @@ export function decodeMessage(msg: IncomingMessage): DecodedMessage {
     return { ok: false, messageId, reason: `body is not JSON: ${(err as Error).message}` };
   }
   const traceHeader = headers[HEADER.traceId];
+  const traceparentId = traceIdOf(headers);
   return {
     ok: true,
     messageId,
     correlationId: typeof msg.properties.correlationId === 'string' && msg.properties.correlationId ? msg.properties.correlationId : messageId,
-    traceId: typeof traceHeader === 'string' && TRACE_ID.test(traceHeader) ? traceHeader : newTraceId(),
+    traceId: traceparentId ?? (typeof traceHeader === 'string' && TRACE_ID.test(traceHeader) ? traceHeader : newTraceId()),
     eventName,
     eventVersion,
     previousAttempts: headerNumber(headers[HEADER.attempts]) ?? 0,

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { Gauge, type Registry } from 'prom-client';
 import type { Envelope } from './envelope';
-import { newTraceId } from './envelope';
+import { newTraceId, traceOf } from './envelope';
 import { DEFAULT_OUTBOX_RETENTION_MS } from './inbox';
 import { watchCheckedOutClient } from './pg-client';
 import type { Publisher } from './publisher';
 import { assertValidPayload, PublishFailedError } from './publisher';
+import { carrierForTraceId, traceIdOf, type TraceCarrier } from './trace-context';
 import { errorFields, type EventDefinition, type EventPayloadOf, type Logger } from './types';
 
 /**
@@ -22,6 +23,8 @@ export interface OutboxEntryOptions {
   aggregateType: string;
   aggregateId: string;
   traceId?: string;
+  /** Stored with the row so the relay's publish joins this trace; defaults to the active span's. */
+  traceContext?: TraceCarrier;
   correlationId?: string;
   /** Defaults to a new UUID; it becomes the AMQP messageId consumers deduplicate on. */
   messageId?: string;
@@ -43,7 +46,8 @@ export async function enqueueOutbox<E extends EventDefinition>(
 ): Promise<{ messageId: string }> {
   assertValidPayload(event, payload);
   const messageId = options.messageId ?? randomUUID();
-  const headers = { traceId: options.traceId ?? newTraceId(), correlationId: options.correlationId ?? messageId };
+  const { traceId, traceContext } = traceOf(options);
+  const headers = { traceId, correlationId: options.correlationId ?? messageId, ...traceContext };
   const params = [messageId, options.aggregateType, options.aggregateId, event.name, event.version, JSON.stringify(payload), JSON.stringify(headers)];
   if ('$executeRawUnsafe' in tx) await tx.$executeRawUnsafe(INSERT_OUTBOX, ...params);
   else await tx.query(INSERT_OUTBOX, params);
@@ -55,7 +59,7 @@ interface OutboxRow {
   event_name: string;
   event_version: number;
   payload: string;
-  headers: { traceId?: string; correlationId?: string } | null;
+  headers: ({ traceId?: string; correlationId?: string } & TraceCarrier) | null;
   created_at: Date;
 }
 
@@ -234,11 +238,22 @@ function registerOutboxGauges(registry: Registry, db: Pool, logger: Logger): voi
   });
 }
 
+/** The relay publishes on behalf of the row's writer: never in its own (loop) context. */
+function rowTrace(traceparent: string | undefined, tracestate: string | undefined, traceId: string | undefined): Pick<Envelope, 'traceId' | 'traceContext'> {
+  const carrier: TraceCarrier = traceparent ? { traceparent, ...(tracestate ? { tracestate } : {}) } : {};
+  const fromParent = traceIdOf(carrier);
+  if (fromParent) return { traceId: fromParent, traceContext: carrier };
+  // Rows written before the trace context was stored have only traceId.
+  const id = traceId ?? newTraceId();
+  return { traceId: id, traceContext: carrierForTraceId(id) };
+}
+
 function toEnvelope(row: OutboxRow): Envelope {
+  const { traceparent, tracestate, traceId } = row.headers ?? {};
   return {
     messageId: row.id,
     correlationId: row.headers?.correlationId ?? row.id,
-    traceId: row.headers?.traceId ?? newTraceId(),
+    ...rowTrace(traceparent, tracestate, traceId),
     eventName: row.event_name,
     eventVersion: row.event_version,
     occurredAt: row.created_at,

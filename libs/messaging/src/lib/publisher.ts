@@ -5,6 +5,7 @@ import { openChannel, type MessagingConnection } from './connection';
 import { createEnvelope, publishOptions, type Envelope } from './envelope';
 import { messagingMetrics } from './metrics';
 import { declareTopology, type MessagingTopology } from './topology';
+import { contextOf, inSpan, SpanKind, type TraceCarrier } from './trace-context';
 import { DEFAULT_EVENTS_EXCHANGE, errorFields, type EventDefinition, type EventPayloadOf, type Logger, type MessageMetadata } from './types';
 
 export interface PublisherOptions {
@@ -99,14 +100,28 @@ export function createPublisher(options: PublisherOptions): Publisher {
 
   const inFlight = new Set<Promise<unknown>>();
 
-  async function publishEnvelope(envelope: Envelope): Promise<void> {
+  // A PRODUCER span, child of the message's cause (for the relay: the request
+  // that wrote the outbox row); the message carries the span as its traceparent.
+  function publishEnvelope(envelope: Envelope): Promise<void> {
+    const attributes = {
+      'messaging.system': 'rabbitmq',
+      'messaging.operation.type': 'send',
+      'messaging.operation.name': 'publish',
+      'messaging.destination.name': exchange,
+      'messaging.rabbitmq.destination.routing_key': envelope.eventName,
+      'messaging.message.id': envelope.messageId,
+    };
+    return inSpan(`publish ${envelope.eventName}`, SpanKind.PRODUCER, contextOf(envelope.traceContext), attributes, (trace) => sendEnvelope(envelope, trace));
+  }
+
+  async function sendEnvelope(envelope: Envelope, trace: TraceCarrier): Promise<void> {
     const content = Buffer.from(envelope.payloadJson ?? JSON.stringify(envelope.payload));
     metrics.published.inc({ event: envelope.eventName });
     try {
       // amqp-connection-manager queues the message while disconnected and
       // resends unconfirmed ones after a reconnect; the timeout bounds both.
       const mandatory = !mayGoUnrouted.has(envelope.eventName);
-      const confirmed = channel.wrapper.publish(exchange, envelope.eventName, content, { ...publishOptions(envelope, options.appId), mandatory });
+      const confirmed = channel.wrapper.publish(exchange, envelope.eventName, content, { ...publishOptions(envelope, options.appId, trace), mandatory });
       inFlight.add(confirmed);
       await confirmed.finally(() => inFlight.delete(confirmed));
     } catch (err) {

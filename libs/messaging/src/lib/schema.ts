@@ -14,7 +14,7 @@ model OutboxEvent {
   eventName     String    @map("event_name")
   eventVersion  Int       @map("event_version")
   payload       Json
-  /// { traceId, correlationId }
+  /// { traceId, correlationId, traceparent, tracestate? }: the W3C trace context of the request that wrote it
   headers       Json      @default("{}")
   createdAt     DateTime  @default(now()) @map("created_at") @db.Timestamptz(6)
   sentAt        DateTime? @map("sent_at") @db.Timestamptz(6)

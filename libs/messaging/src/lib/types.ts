@@ -1,4 +1,5 @@
 import type { Static, TSchema } from 'typebox';
+import type { TraceCarrier } from './trace-context';
 
 /**
  * The shape of an event from libs/contracts (`defineEvent`): its name is also
@@ -33,6 +34,11 @@ export interface MessageMetadata {
   correlationId?: string;
   /** W3C trace id (32 hex); a new one is generated when absent. */
   traceId?: string;
+  /**
+   * W3C trace context of the cause (an outbox row's, or the active span's when
+   * absent); its trace id wins over `traceId`.
+   */
+  traceContext?: TraceCarrier;
   /** Defaults to now. */
   occurredAt?: Date;
 }
@@ -41,6 +47,8 @@ export const DEFAULT_EVENTS_EXCHANGE = 'flotilla.events';
 
 export const HEADER = {
   traceId: 'x-trace-id',
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
   eventName: 'x-event-name',
   eventVersion: 'x-event-version',
   attempts: 'x-attempts',
