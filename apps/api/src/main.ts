@@ -1,3 +1,4 @@
+import { tracing } from './instrument';
 import { createLogger } from '@flotilla/logging';
 import { ConfigError, loadConfig, runService } from '@flotilla/service-kit';
 import { buildApp } from './app/app';
@@ -20,6 +21,8 @@ const logger = createLogger({ service: 'api', level: config.LOG_LEVEL });
 
 runService({
   build: () => buildApp(config, { logger }),
+  // After the app closed: the spans of the shutdown itself are flushed too.
+  afterClose: () => tracing.shutdown(),
   host: config.HOST,
   port: config.PORT,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,

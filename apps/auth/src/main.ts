@@ -1,3 +1,4 @@
+import { tracing } from './instrument';
 import { createLogger } from '@flotilla/logging';
 import { ConfigError, loadConfig, runService } from '@flotilla/service-kit';
 import { buildApp } from './app/app';
@@ -23,6 +24,8 @@ const logger = createLogger({ service: 'auth', level: config.LOG_LEVEL });
 
 runService({
   build: () => buildApp(config, { logger }),
+  // After the app closed: the spans of the shutdown itself are flushed too.
+  afterClose: () => tracing.shutdown(),
   host: config.HOST,
   port: config.PORT,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,

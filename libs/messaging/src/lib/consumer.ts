@@ -511,7 +511,7 @@ export function createBroadcastConsumer(options: BroadcastConsumerOptions): Cons
       await channel.prefetch(options.prefetch ?? 64);
       const { consumerTag } = await channel.consume(queue, (msg) => {
         if (msg === null) return;
-        const work = inConsumerSpan(name, msg, () => handle(channel, msg))
+        const work = inConsumerSpan(queue, msg, () => handle(channel, msg))
           .catch((err) => {
             logger.error('unexpected error while handling a broadcast delivery', errorFields(err));
             safeAck(channel, msg, logger);

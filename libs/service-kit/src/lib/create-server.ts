@@ -8,6 +8,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import {
   createFastifyLogger,
   createLogger,
@@ -24,6 +25,11 @@ import {
 } from './health';
 import { genReqId, REQUEST_ID_HEADER } from './request-id';
 import { buildValidator } from './validation';
+
+function activeTraceId(): string | undefined {
+  const span = trace.getSpanContext(context.active());
+  return span && isSpanContextValid(span) ? span.traceId : undefined;
+}
 
 export type RequestLogLevel = 'trace' | 'debug' | 'info' | 'warn';
 
@@ -140,7 +146,9 @@ export function createServer(options: CreateServerOptions): KitInstance {
       method: request.method,
       statusCode: reply.statusCode,
       durationSeconds: durationMs / 1000,
-      traceId: request.id,
+      // The exemplar links the bucket to the trace (Grafana → Jaeger): the
+      // request's span when tracing continues one, else the request id.
+      traceId: activeTraceId() ?? request.id,
     });
     const level = routeOptions.config?.requestLogLevel ?? 'info';
     request.log[level](

@@ -82,6 +82,30 @@ describe('runService', () => {
     expect(proc.exits).toEqual([0]);
   });
 
+  it('when afterClose is given, then it runs after the app closed and before the exit', async () => {
+    const app = fakeApp();
+    const proc = new FakeProcess();
+    const { logger } = createCapturedLogger('svc', 'info');
+    const seen: string[] = [];
+    await runService({
+      build: async () => app,
+      host: '127.0.0.1',
+      port: 0,
+      shutdownTimeoutMs: 1_000,
+      logger,
+      process: proc,
+      afterClose: async () => {
+        seen.push(`afterClose closed=${app.closed} exits=${proc.exits.length}`);
+      },
+    });
+
+    proc.emit('SIGTERM', 'SIGTERM');
+    await settle(30);
+
+    expect(seen).toEqual(['afterClose closed=true exits=0']);
+    expect(proc.exits).toEqual([0]);
+  });
+
   it('when closing takes longer than the bound, then the process exits 1', async () => {
     const app = fakeApp(500);
     const { proc, running, lines, flush } = start(app, 50);

@@ -36,6 +36,8 @@ export interface RunServiceOptions<App extends Listenable> {
   shutdownDelayMs?: number;
   logger: Logger;
   process?: ServiceProcess;
+  /** Runs after app.close(), before the exit (e.g. flushing buffered spans); within the same bound. */
+  afterClose?: () => Promise<void>;
 }
 
 /**
@@ -87,7 +89,7 @@ export async function runService<App extends Listenable>(
       });
       exit(1);
     }, shutdownTimeoutMs);
-    const closing = app ? app.close() : Promise.resolve();
+    const closing = (app ? app.close() : Promise.resolve()).then(() => options.afterClose?.());
     closing.then(
       () => {
         clearTimeout(timer);

@@ -92,7 +92,11 @@ describe('one id across the API, the outbox, the broker and a consumer', () => {
       [transferCompletedEvent.name, transferId],
     );
     expect(rows).toHaveLength(1);
-    expect(rows[0]?.headers).toEqual({ traceId: requestId, correlationId: requestId });
+    expect(rows[0]?.headers).toEqual({
+      traceId: requestId,
+      correlationId: requestId,
+      traceparent: expect.stringMatching(new RegExp(`^00-${requestId}-[0-9a-f]{16}-01$`)),
+    });
 
     const isOurs = (msg: ConsumeMessage) => (JSON.parse(msg.content.toString('utf8')) as { transferId?: string }).transferId === transferId;
     await waitFor(() => published.some(isOurs), SLOW_MS);
