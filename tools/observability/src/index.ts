@@ -55,3 +55,4 @@ export {
   type LogstashBlock,
 } from './lib/logstash';
 export { dashboardProblems } from './lib/grafana-schema';
+export { collectorProblems, exporterTargets, otlpHttpPort, type CollectorConfig } from './lib/otel-collector';

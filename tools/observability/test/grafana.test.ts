@@ -124,11 +124,11 @@ describe('Grafana dashboards', () => {
 describe('Grafana provisioning', () => {
   const byType = (type: string) => datasources.datasources.find((d) => d.type === type) as ProvisionedDatasource;
 
-  it('when datasources are provisioned, then Prometheus points at the compose service and links exemplars to Kibana', () => {
+  it('when datasources are provisioned, then Prometheus points at the compose service and links exemplars to Kibana (and to Jaeger: otel-collector.test.ts)', () => {
     const prom = byType('prometheus');
     expect(prom).toMatchObject({ uid: 'prometheus', url: 'http://prometheus:9090' });
-    const destinations = prom.jsonData?.['exemplarTraceIdDestinations'] as { name: string; url: string }[];
-    expect(destinations[0]?.url).toContain("trace.id:\"$${__value.raw}\"");
+    const destinations = prom.jsonData?.['exemplarTraceIdDestinations'] as { name: string; url?: string }[];
+    expect(destinations.find((d) => d.url)?.url).toContain("trace.id:\"$${__value.raw}\"");
   });
 
   it('when datasources are provisioned, then Elasticsearch reads the logs data streams by @timestamp as a read-only user from a secret', () => {
