@@ -194,7 +194,9 @@ describe('log fields', () => {
     const mapped = new Set([...Object.keys(GATEWAY_RENAMES), '@timestamp', 'service']);
     expect(keys.filter((key) => !mapped.has(key))).toEqual([]);
     expect(Object.keys(GATEWAY_RENAMES).filter((key) => !keys.includes(key) && !key.startsWith('[@metadata]'))).toEqual([]);
-    expect(GATEWAY_RENAMES['request_id']).toBe('trace.id');
+    // The W3C trace id (nginx.conf, $trace_id) joins the gateway's line to the services'.
+    expect(GATEWAY_RENAMES['trace_id']).toBe('trace.id');
+    expect(GATEWAY_RENAMES['request_id']).toBe('http.request.id');
   });
 });
 

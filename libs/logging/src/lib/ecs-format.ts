@@ -59,7 +59,8 @@ export function ecsFormat(options: EcsFormatOptions): Logform.Format {
     const span = trace.getSpanContext(context.active());
     if (span && isSpanContextValid(span)) {
       line['trace.id'] = span.traceId;
-      line['span.id'] = span.spanId;
+      // A remote span context is the caller's span (no SDK records one here): not this line's.
+      if (!span.isRemote) line['span.id'] = span.spanId;
     }
     // winston merges an Error passed as meta into info (message, stack); keep the stack.
     if (

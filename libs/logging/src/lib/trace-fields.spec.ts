@@ -27,6 +27,15 @@ describe('trace fields', () => {
     });
   });
 
+  it('when the active span is the remote caller’s (tracing without an SDK), then trace.id is its, span.id is not written', async () => {
+    const { logger, lines, flush } = createCapturedLogger('api');
+    context.with(trace.setSpanContext(context.active(), { ...spanContext, isRemote: true }), () => logger.info('handled'));
+    await flush();
+
+    expect(lines()[0]).toMatchObject({ 'trace.id': spanContext.traceId });
+    expect(lines()[0]).not.toHaveProperty('span.id');
+  });
+
   it('when no span is active, then the request id stays the trace id and no span.id is written', async () => {
     const { logger, lines, flush } = createCapturedLogger('api');
     createFastifyLogger(logger).child({ reqId: 'gateway-request-2' }).info('request completed');
