@@ -179,7 +179,7 @@ function verify() {
   // (a) Item 1: the auth service sees the client, not the gateway (TRUST_PROXY as a hop count).
   const edge = gateway.find((e) => e.request_id === facts.requestId);
   const seen = auth.find(
-    (e) => e['trace.id'] === facts.requestId && e['client.ip'] !== undefined,
+    (e) => e['http.request.id'] === facts.requestId && e['client.ip'] !== undefined,
   );
   check(
     'the gateway logged the registration with its request id',
