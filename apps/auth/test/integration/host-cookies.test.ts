@@ -69,6 +69,30 @@ describe('auth cookies under the /auth prefix (real PostgreSQL)', () => {
     expect(named(signedIn, 'auth_session')).toBeUndefined();
   });
 
+  it('when COOKIE_SECURE is on and a cookie is cleared (sign-out, a passkey ceremony answered), then the clearing Set-Cookie is Secure with Path=/ under the __Host- name, so the browser accepts it', async () => {
+    const browser = new Browser(secure);
+    const email = uniqueEmail('host-clear');
+    expect((await secure.inject({ method: 'POST', url: '/auth/register', payload: { email, displayName: 'Host Clear', password: GOOD_PASSWORD } })).statusCode).toBe(201);
+    expect((await browser.submit('/auth/login', '/auth/login', { email, password: GOOD_PASSWORD })).statusCode).toBe(303);
+
+    const csrf = await browser.csrfOf('/auth/login');
+    expect((await browser.postJson('/auth/login/passkey/options', csrf)).statusCode).toBe(200);
+    const answered = await browser.postJson('/auth/login/passkey', csrf, {
+      response: { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: {}, clientExtensionResults: {} },
+    });
+    const signedOut = await browser.submit('/auth/logout', '/auth/logout', {});
+
+    expect(answered.statusCode).toBe(401);
+    expect(signedOut.statusCode).toBe(200);
+    for (const cleared of [named(setCookies(answered.headers), '__Host-auth_webauthn'), named(setCookies(signedOut.headers), '__Host-auth_session')]) {
+      expect(cleared).toBeDefined();
+      expect(cleared).toMatch(/Expires=Thu, 01 Jan 1970|Max-Age=0/i);
+      expect(cleared).toMatch(/; Secure/i);
+      expect(cleared).toMatch(/; Path=\/(;|$)/);
+      expect(cleared).not.toMatch(/Domain=/i);
+    }
+  });
+
   it('when COOKIE_SECURE is off (plain-http development), then the names carry no prefix, which browsers would refuse without Secure', async () => {
     const { page, signedIn } = await signUpAndIn(plain);
     expect(named(page, 'auth_csrf')).not.toMatch(/; Secure/i);

@@ -1,4 +1,5 @@
-import { hostCookie } from '@flotilla/service-kit';
+import type { FastifyReply } from 'fastify';
+import { hostCookie, type HostCookie } from '@flotilla/service-kit';
 
 /** What the route plugins need to know about where and how they are served. */
 export interface RouteOptions {
@@ -23,12 +24,27 @@ export interface RouteOptions {
  */
 export function authCookies(secure: boolean) {
   return {
-    session: hostCookie('auth_session', secure),
-    mfaPending: hostCookie('auth_mfa', secure),
+    session: { ...hostCookie('auth_session', secure), sameSite: 'lax' as const },
+    mfaPending: { ...hostCookie('auth_mfa', secure), sameSite: 'lax' as const },
     csrf: hostCookie('auth_csrf', secure),
     // A passkey ceremony in progress: the random token whose hash keys its server-side challenge (routes/passkeys).
-    webauthn: hostCookie('auth_webauthn', secure),
+    webauthn: { ...hostCookie('auth_webauthn', secure), sameSite: 'strict' as const },
   };
+}
+
+/** An auth cookie this service sets itself: its name, scope and SameSite. */
+export type AuthCookie = HostCookie & { readonly sameSite: 'lax' | 'strict' };
+
+/** The attributes an auth cookie is set with; `maxAge`/`signed` are added where they apply. */
+export const cookieAttributes = (cookie: AuthCookie) =>
+  ({ httpOnly: true, sameSite: cookie.sameSite, secure: cookie.secure, path: cookie.path }) as const;
+
+/**
+ * Clears an auth cookie with the attributes it was set with: the browser ignores a
+ * Set-Cookie for a `__Host-` name without Secure and Path=/, so the cookie would live on.
+ */
+export function clearAuthCookie(reply: FastifyReply, cookie: AuthCookie): void {
+  reply.clearCookie(cookie.name, cookieAttributes(cookie));
 }
 
 /** How long the password step stays good while the second factor is asked for. */

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { KitInstance } from '@flotilla/service-kit';
-import { authCookies, type RouteOptions } from './route-options';
+import { authCookies, clearAuthCookie, cookieAttributes, type RouteOptions } from './route-options';
 
 /**
  * The account whose password step passed and whose second factor is being asked
@@ -29,10 +29,10 @@ export async function openSession(
   amr?: readonly string[],
 ): Promise<void> {
   const { session, mfaPending } = authCookies(options.cookieSecure);
-  if (request.cookies[mfaPending.name]) reply.clearCookie(mfaPending.name, { path: mfaPending.path });
+  if (request.cookies[mfaPending.name]) clearAuthCookie(reply, mfaPending);
   await app.sessionService.end(request.cookies[session.name]);
   const token = await app.sessionService.start(userId, request.ip, request.headers['user-agent'] ?? null, amr);
-  reply.setCookie(session.name, token, { httpOnly: true, sameSite: 'lax', secure: options.cookieSecure, path: session.path });
+  reply.setCookie(session.name, token, cookieAttributes(session));
 }
 
 /** The signed-in user of this request's session, or undefined. */

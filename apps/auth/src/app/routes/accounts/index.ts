@@ -5,7 +5,7 @@ import { DomainError } from '../../../domain/errors';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { changePasswordPage, deactivatePage, loginPage, messagePage, registerPage, signedInPage, type FieldErrors, type LogoutTarget } from '../../../views/pages';
 import { contentSecurityPolicy } from '../../plugins/external/security';
-import { authCookies, ACCOUNT_PASSWORD_PATH, MFA_PENDING_SECONDS, safeReturnTo, type RouteOptions } from '../route-options';
+import { authCookies, ACCOUNT_PASSWORD_PATH, clearAuthCookie, cookieAttributes, MFA_PENDING_SECONDS, safeReturnTo, type RouteOptions } from '../route-options';
 import { openSession } from '../sign-in';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -108,7 +108,6 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
   const prefix = options.routePrefix;
   const ctx = { prefix };
   const cookies = authCookies(options.cookieSecure);
-  const { path } = cookies.session;
 
   const html = (reply: FastifyReply, status: number, body: string) =>
     reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
@@ -180,11 +179,8 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
           // No session yet: the second factor decides (routes/mfa).
           const until = Date.now() + MFA_PENDING_SECONDS * 1000;
           reply.setCookie(cookies.mfaPending.name, `${user.id}.${until}`, {
+            ...cookieAttributes(cookies.mfaPending),
             signed: true,
-            httpOnly: true,
-            sameSite: 'lax',
-            secure: options.cookieSecure,
-            path,
             maxAge: MFA_PENDING_SECONDS,
           });
           return reply.redirect(`${prefix}/login/otp${returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`, 303);
@@ -274,7 +270,7 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
     const resolved = await logoutTarget(body);
     if (!resolved.ok) return badLogout(reply);
     await app.sessionService.signOut(request.cookies[cookies.session.name]);
-    reply.clearCookie(cookies.session.name, { path });
+    clearAuthCookie(reply, cookies.session);
     if (resolved.target) return reply.redirect(backTo(resolved.target), 303);
     return html(reply, 200, messagePage(ctx, { title: 'Signed out', message: 'You have been signed out.' }));
   });
@@ -426,7 +422,7 @@ export default async function accountRoutes(app: KitInstance, options: RouteOpti
       );
     }
     await app.userService.deactivate(user.id);
-    reply.clearCookie(cookies.session.name, { path });
+    clearAuthCookie(reply, cookies.session);
     return html(reply, 200, messagePage(ctx, { title: 'Account closed', message: 'Your account is closed and you have been signed out everywhere.' }));
   });
 }

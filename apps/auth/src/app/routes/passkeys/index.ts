@@ -4,7 +4,7 @@ import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simp
 import { AppError, errorResponseSchema, type KitInstance } from '@flotilla/service-kit';
 import { DomainError } from '../../../domain/errors';
 import { messagePage, passkeysPage } from '../../../views/pages';
-import { authCookies, safeReturnTo, type RouteOptions } from '../route-options';
+import { authCookies, clearAuthCookie, cookieAttributes, safeReturnTo, type RouteOptions } from '../route-options';
 import { openSession, pendingUser, signedInSession, signedInUser } from '../sign-in';
 
 /** A PublicKeyCredential as @simplewebauthn/browser serialises it; the library checks the rest. */
@@ -70,15 +70,9 @@ export default async function passkeyRoutes(app: KitInstance, options: RouteOpti
 
   /** The ceremony cookie: only this browser can answer the challenge it asked for. */
   const setCeremony = (reply: FastifyReply, token: string) =>
-    reply.setCookie(ceremonyCookie.name, token, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: ceremonyCookie.secure,
-      path: ceremonyCookie.path,
-      maxAge: ceremonyMaxAge,
-    });
+    reply.setCookie(ceremonyCookie.name, token, { ...cookieAttributes(ceremonyCookie), maxAge: ceremonyMaxAge });
   const takeCeremony = (request: FastifyRequest, reply: FastifyReply) => {
-    reply.clearCookie(ceremonyCookie.name, { path: ceremonyCookie.path });
+    clearAuthCookie(reply, ceremonyCookie);
     return request.cookies[ceremonyCookie.name];
   };
 

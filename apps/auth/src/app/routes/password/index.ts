@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { AppError, errorResponseSchema, type KitInstance } from '@flotilla/service-kit';
 import { DomainError } from '../../../domain/errors';
 import { forgotPasswordPage, messagePage, resetPasswordPage, type FieldErrors } from '../../../views/pages';
-import { authCookies, type RouteOptions } from '../route-options';
+import { authCookies, clearAuthCookie, type RouteOptions } from '../route-options';
 
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
@@ -139,7 +139,7 @@ export default async function passwordRoutes(app: KitInstance, options: RouteOpt
         const done = await app.passwordReset.reset({ token, newPassword: body.newPassword ?? '' });
         request.log.info({ 'user.id': done.userId, 'session.ended': done.sessionsEnded }, 'password reset');
         if (!isForm) return reply.code(200).send({ userId: done.userId, sessionsEnded: done.sessionsEnded, refreshFamiliesRevoked: done.familiesRevoked });
-        reply.clearCookie(cookies.session.name, { path: cookies.session.path });
+        clearAuthCookie(reply, cookies.session);
         return html(
           reply,
           200,
