@@ -112,6 +112,10 @@ want e2e && run_stage e2e e2e_smoke
 # Images through Nx, the composed stack behind the gateway, the Playwright journey,
 # then every tools/stack/checks/*.sh against the same running stack.
 want stack && run_stage stack bash tools/stack/e2e.sh
+# compose.swarm.yml on a single-node swarm (made here if none, left as found),
+# the stack stage's images, its own gateway port: spread, rolling update and
+# rollback under load, a killed task (tools/swarm/e2e.sh, docs/scaling.md).
+want swarm && run_stage swarm bash tools/swarm/e2e.sh
 # Kubernetes manifests: rendered, schema-validated, checked against compose (no cluster).
 want k8s && run_stage k8s bash tools/k8s/check.sh
 

@@ -22,10 +22,12 @@ export class ActivityStream {
   #retryMs = 3000;
   #abort = new AbortController();
 
-  constructor(base, jar, label) {
+  /** `headers`: sent on every connection (tools/swarm tags its streams with a user-agent). */
+  constructor(base, jar, label, headers = {}) {
     this.base = base;
     this.jar = jar;
     this.label = label;
+    this.headers = headers;
   }
 
   stop() {
@@ -39,6 +41,7 @@ export class ActivityStream {
       // before the stream was subscribed still has to arrive, exactly once.
       const url = `${this.base}/api/activity/stream${this.lastEventId ? '' : '?after=0'}`;
       const headers = {
+        ...this.headers,
         accept: 'text/event-stream',
         'cache-control': 'no-cache',
         cookie: this.jar.header(url),

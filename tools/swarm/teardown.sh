@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Removes what tools/swarm/deploy.sh made, and only that: the stack and its
+# volumes, the node label if deploy added it, the swarm if deploy created it
+# (`docker swarm leave --force`); a swarm that was here before stays.
+#   bash tools/swarm/teardown.sh
+set -uo pipefail
+# shellcheck source=tools/swarm/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[ "$(docker info --format '{{.Swarm.ControlAvailable}}' 2>/dev/null)" = true ] || { swarm_log "no swarm manager here: nothing to remove"; rm -f "$SWARM_STATE"; exit 0; }
+if docker stack ls --format '{{.Name}}' | grep -qx "$SWARM_STACK"; then
+  docker stack rm "$SWARM_STACK" >&2
+  gone() { [ -z "$(docker ps -aq --filter "label=com.docker.stack.namespace=$SWARM_STACK")" ] && [ -z "$(docker network ls -q --filter "label=com.docker.stack.namespace=$SWARM_STACK")" ]; }
+  swarm_wait 60 "the stack's containers and networks to go" gone || true
+fi
+# The containers are gone only when their volumes can go.
+for volume in $(docker volume ls -q --filter "label=com.docker.stack.namespace=$SWARM_STACK"); do
+  docker volume rm "$volume" >/dev/null 2>&1 || swarm_log "could not remove volume $volume"
+done
+if swarm_state added-label; then
+  docker node update --label-rm flotilla.data "$(docker info --format '{{.Swarm.NodeID}}')" >/dev/null 2>&1 || true
+fi
+if swarm_state created-swarm; then
+  swarm_log "leaving the swarm deploy.sh created"
+  docker swarm leave --force >/dev/null || exit 1
+fi
+rm -f "$SWARM_STATE"
