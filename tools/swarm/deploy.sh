@@ -29,6 +29,8 @@ case $(docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable
   "active true") swarm_log "using this engine's swarm" ;;
   inactive*)
     swarm_log "no swarm here: docker swarm init (single node, 127.0.0.1)"
+    # init also makes the docker_gwbridge network, which outlives `swarm leave`.
+    docker network inspect docker_gwbridge >/dev/null 2>&1 || { swarm_state created-gwbridge || echo created-gwbridge >>"$SWARM_STATE"; }
     docker swarm init --advertise-addr 127.0.0.1 >/dev/null || exit 1
     swarm_state created-swarm || echo created-swarm >>"$SWARM_STATE"
     ;;

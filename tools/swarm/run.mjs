@@ -202,8 +202,8 @@ async function main() {
     await gatewayFollows();
     const result = await autocannon(spec);
     const bad = result.non2xx + result.errors + result.timeouts;
-    throughput[replicas] = { rps: result.requests.average, p99: result.latency.p99, bad };
-    log(`throughput with ${replicas} api replica(s): ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, ${bad} not 2xx`);
+    throughput[replicas] = { rps: result.rps, p99: result.p99, bad };
+    log(`throughput with ${replicas} api replica(s): ${Math.round(result.rps)} req/s, p99 ${result.p99} ms, ${bad} not 2xx`);
   }
   scaleWindow.end = Date.now();
   const ratio = throughput[3].rps / throughput[1].rps;

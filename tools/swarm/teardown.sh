@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Removes what tools/swarm/deploy.sh made, and only that: the stack and its
 # volumes, the node label if deploy added it, the swarm if deploy created it
-# (`docker swarm leave --force`); a swarm that was here before stays.
+# (`docker swarm leave --force`, and the docker_gwbridge network init made);
+# a swarm that was here before stays.
 #   bash tools/swarm/teardown.sh
 set -uo pipefail
 # shellcheck source=tools/swarm/lib.sh
@@ -11,7 +12,7 @@ set -uo pipefail
 if docker stack ls --format '{{.Name}}' | grep -qx "$SWARM_STACK"; then
   docker stack rm "$SWARM_STACK" >&2
   gone() { [ -z "$(docker ps -aq --filter "label=com.docker.stack.namespace=$SWARM_STACK")" ] && [ -z "$(docker network ls -q --filter "label=com.docker.stack.namespace=$SWARM_STACK")" ]; }
-  swarm_wait 60 "the stack's containers and networks to go" gone || true
+  swarm_wait 120 "the stack's containers and networks to go" gone || true
 fi
 # The containers are gone only when their volumes can go.
 for volume in $(docker volume ls -q --filter "label=com.docker.stack.namespace=$SWARM_STACK"); do
@@ -23,5 +24,8 @@ fi
 if swarm_state created-swarm; then
   swarm_log "leaving the swarm deploy.sh created"
   docker swarm leave --force >/dev/null || exit 1
+  if swarm_state created-gwbridge; then
+    docker network rm docker_gwbridge >/dev/null 2>&1 || swarm_log "could not remove docker_gwbridge"
+  fi
 fi
 rm -f "$SWARM_STATE"
