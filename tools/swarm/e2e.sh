@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The swarm stage: compose.swarm.yml on a single-node swarm, tested under load.
 #   bash tools/swarm/e2e.sh            (tools/test.sh runs it as stage `swarm`, after `stack`)
-# 1. the judgements of tools/swarm/checks.mjs shown failing on broken input;
+# 1. the judgements of tools/swarm/checks.mjs shown failing on broken input,
+#    and the schema wait of api/auth on the machine's PostgreSQL;
 # 2. the images flotilla/*:$FLOTILLA_TAG the stack stage built (built here only
 #    when missing: the stage also runs alone);
 # 3. tools/swarm/deploy.sh (a swarm made here if none, remembered);
@@ -27,6 +28,8 @@ stack_ensure_docker || exit 1
 step "the checks' self-test"
 node tools/swarm/checks.test.mjs
 status=$?
+# docker/swarm/wait-for-schema.mjs against the machine's PostgreSQL (LEDGER_DATABASE_URL)
+node tools/swarm/wait-for-schema.test.mjs || status=1
 
 absent=0
 for image in "${SWARM_IMAGES[@]}"; do docker image inspect "$image:$tag" >/dev/null 2>&1 || absent=1; done
