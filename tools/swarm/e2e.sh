@@ -45,7 +45,8 @@ cleanup() {
   if [ "$code" -ne 0 ] && docker stack ls --format '{{.Name}}' 2>/dev/null | grep -qx "$SWARM_STACK"; then
     swarm_report 2>"$LOGS/stack-ps.txt"
     for svc in $(docker stack services --format '{{.Name}}' "$SWARM_STACK" 2>/dev/null); do
-      docker service logs --no-trunc --timestamps "$svc" >"$LOGS/$svc.log" 2>&1 || true
+      # bounded: `service logs` can hang on a task whose container is gone
+      timeout 20 docker service logs --no-trunc --timestamps "$svc" >"$LOGS/$svc.log" 2>&1 || true
     done
     swarm_log "service logs: tmp/swarm/logs/"
   fi

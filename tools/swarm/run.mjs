@@ -35,7 +35,7 @@ const THROUGHPUT_S = Number(process.env.SWARM_THROUGHPUT_S ?? 5);
 const CONNECTIONS = Number(process.env.SWARM_THROUGHPUT_CONNECTIONS ?? 16);
 const REPLICAS = 3;
 const API = `${STACK}_api`;
-const DEADLINE_MS = Number(process.env.SWARM_DEADLINE_MS ?? 300_000);
+const DEADLINE_MS = Number(process.env.SWARM_DEADLINE_MS ?? 360_000);
 
 const started = Date.now();
 const RUN = randomBytes(4).toString('hex');

@@ -29,9 +29,8 @@ export interface RunServiceOptions<App extends Listenable> {
    * How long the service keeps serving, as before, between SIGTERM/SIGINT and
    * app.close() (default 0). Behind a proxy that learns the replica set from
    * DNS (the gateway on a Swarm, docker/nginx/entrypoint/40-follow-upstreams.sh),
-   * the stopping task has left DNS but the proxy may still send it requests
-   * for a second or two; they are served rather than refused with 503. Not
-   * applied to a crash.
+   * requests keep arriving until the proxy has re-resolved without this
+   * replica; they are served rather than refused. Not applied to a crash.
    */
   shutdownDelayMs?: number;
   logger: Logger;
