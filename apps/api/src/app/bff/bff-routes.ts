@@ -202,20 +202,25 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
     });
   }
 
+  /** Double-submit check: the header equals the CSRF cookie, and is the token bound to this session. */
+  function csrfValid(request: FastifyRequest, idHash: string): boolean {
+    const header = request.headers[CSRF_HEADER];
+    return typeof header === 'string' && header === request.cookies[CSRF_COOKIE] && options.cipher.verifyCsrfToken(idHash, header);
+  }
+  const csrfFailed = () => new AppError(403, 'CSRF_FAILED', `Send the ${CSRF_COOKIE} cookie's value in the ${CSRF_HEADER} header`);
+
   app.setSessionAuthenticator({
     async authenticate(request: FastifyRequest): Promise<Principal | null> {
       const id = request.cookies[SESSION_COOKIE];
       if (!id || id.length > 128) return null;
       const idHash = hashSessionId(id);
+      // The CSRF token first: a refused request must not count as the session's use (it would keep an idle session alive).
+      if (UNSAFE_METHODS.has(request.method) && !csrfValid(request, idHash)) {
+        if (!(await options.sessions.isLive(idHash))) return null;
+        throw csrfFailed();
+      }
       const stored = await options.sessions.findLive(idHash);
       if (!stored) return null;
-      if (UNSAFE_METHODS.has(request.method)) {
-        const header = request.headers[CSRF_HEADER];
-        const cookie = request.cookies[CSRF_COOKIE];
-        if (typeof header !== 'string' || header !== cookie || !options.cipher.verifyCsrfToken(idHash, header)) {
-          throw new AppError(403, 'CSRF_FAILED', `Send the ${CSRF_COOKIE} cookie's value in the ${CSRF_HEADER} header`);
-        }
-      }
       const session = await refreshIfDue(stored).catch(async (error: unknown) => {
         // The provider refused the refresh: the grant is gone, and so is this session.
         if (error instanceof AppError && error.statusCode === 401) await options.sessions.delete(idHash);
@@ -230,6 +235,7 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
         sessionId: idHash,
       };
     },
+    isLive: (sessionId) => options.sessions.isLive(sessionId),
   });
 
   app.get(
@@ -346,13 +352,8 @@ export default async function bffRoutes(app: KitInstance, options: BffOptions) {
       let idToken: string | undefined;
       if (id && id.length <= 128) {
         const idHash = hashSessionId(id);
-        const live = await options.sessions.findLive(idHash);
-        if (live) {
-          const header = request.headers[CSRF_HEADER];
-          if (typeof header !== 'string' || header !== request.cookies[CSRF_COOKIE] || !options.cipher.verifyCsrfToken(idHash, header)) {
-            throw new AppError(403, 'CSRF_FAILED', `Send the ${CSRF_COOKIE} cookie's value in the ${CSRF_HEADER} header`);
-          }
-        }
+        // A live session ends only with its CSRF token; a dead one is just cleared. Checking never counts as a use.
+        if (!csrfValid(request, idHash) && (await options.sessions.isLive(idHash))) throw csrfFailed();
         const removed = await options.sessions.delete(idHash);
         if (removed?.idToken) idToken = unsealOrUndefined(removed.idToken, request);
         if (removed?.refreshToken) {

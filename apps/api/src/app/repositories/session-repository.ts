@@ -59,6 +59,8 @@ export interface SessionRepository {
    * every request, not by the cookie's lifetime).
    */
   findLive(idHash: string): Promise<StoredSession | null>;
+  /** Whether the session is live, without counting as a use (an open stream's re-check, a refused request). */
+  isLive(idHash: string): Promise<boolean>;
   /** Runs `work` with the session row locked, so one replica at a time refreshes its tokens. */
   withLocked<T>(idHash: string, work: (session: StoredSession | null, db: SqlExecutor) => Promise<T>): Promise<T>;
   updateTokens(db: SqlExecutor, idHash: string, tokens: Pick<StoredSession, 'accessToken' | 'refreshToken' | 'accessExpiresAt' | 'scope'>): Promise<void>;
@@ -82,6 +84,10 @@ export function createSessionRepository(pool: Pool, options: { idleTimeoutMs: nu
         idleSeconds,
       ]);
       return rows[0] ? toSession(rows[0]) : null;
+    },
+    async isLive(idHash) {
+      const { rowCount } = await pool.query(`SELECT 1 FROM session WHERE id_hash = $1 AND ${LIVE}`, [idHash, idleSeconds]);
+      return (rowCount ?? 0) > 0;
     },
     async withLocked(idHash, work) {
       const client: PoolClient = await pool.connect();

@@ -65,7 +65,8 @@ export default async function activityStreamRoute(app: KitInstance, options: Act
       },
     },
     async (request, reply) => {
-      const { userId } = principalOf(request);
+      const principal = principalOf(request);
+      const { userId } = principal;
       const raw = reply.raw;
       let cursor: string | undefined = request.headers['last-event-id'] ?? request.query.after;
       let closed = false;
@@ -151,12 +152,38 @@ export default async function activityStreamRoute(app: KitInstance, options: Act
         if (!running) void pump();
       }
 
+      /**
+       * The request authenticated once, when the stream opened. Each heartbeat checks again (the
+       * Bearer token's exp; the session not signed out, idle, ended by a password change or
+       * deactivation, without counting as its use) and ends the stream when that no longer holds:
+       * the client's reconnect then goes through authentication and gets its 401.
+       */
+      let checking = false;
+      const stillAuthenticated = async () => {
+        if (checking) return;
+        checking = true;
+        try {
+          if (!(await app.stillAuthenticated(principal))) {
+            request.log.info({ 'auth.via': principal.via }, 'activity stream ended: its authentication no longer holds');
+            end();
+          }
+        } catch (error) {
+          request.log.warn({ err: error }, 'activity stream ended: its authentication could not be checked; the client reconnects');
+          end();
+        } finally {
+          checking = false;
+        }
+      };
+
       // The heartbeat also wakes the pump: rows committed while the broker was down are written
       // within one heartbeat even when no further notification comes.
       const heartbeat = setInterval(() => {
         if (closed) return;
-        if (!raw.writableNeedDrain) raw.write(': heartbeat\n\n');
-        wake();
+        void stillAuthenticated().then(() => {
+          if (closed) return;
+          if (!raw.writableNeedDrain) raw.write(': heartbeat\n\n');
+          wake();
+        });
       }, options.heartbeatMs);
       open.add(end);
       raw.on('close', end);

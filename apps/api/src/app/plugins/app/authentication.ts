@@ -12,12 +12,16 @@ export interface Principal {
   readonly via: 'bearer' | 'session';
   /** Server-side session id (hashed form), for session-authenticated requests. */
   readonly sessionId?: string;
+  /** When the Bearer token expires (ms since the epoch), for Bearer-authenticated requests. */
+  readonly expiresAt?: number;
 }
 
 /** The BFF's cookie session, plugged in by the session plugin. */
 export interface SessionAuthenticator {
   /** Resolves the cookie to a principal (refreshing tokens if due), or null when there is no valid session. */
   authenticate(request: FastifyRequest, reply: FastifyReply): Promise<Principal | null>;
+  /** Whether the session is still live (not ended, not idle, within its lifetime), without counting as a use. */
+  isLive(sessionId: string): Promise<boolean>;
 }
 
 declare module 'fastify' {
@@ -27,6 +31,11 @@ declare module 'fastify' {
     /** onRequest hook (after authenticate): 403 unless every scope was granted. */
     requireScopes(...scopes: string[]): onRequestHookHandler;
     setSessionAuthenticator(sessions: SessionAuthenticator): void;
+    /**
+     * Whether what authenticated a request still holds: the Bearer token has not expired, the
+     * session has not ended. For long-lived responses (streams), which authenticate only once.
+     */
+    stillAuthenticated(principal: Principal): Promise<boolean>;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -84,6 +93,7 @@ export default fp<AuthenticationPluginOptions>(
           userId: claims.sub.toLowerCase(),
           scopes: claims.scopes,
           via: 'bearer',
+          expiresAt: claims.exp * 1000,
           ...(email ? { email } : {}),
           ...(displayName ? { displayName } : {}),
         };
@@ -95,6 +105,11 @@ export default fp<AuthenticationPluginOptions>(
         throw new AppError(401, 'UNAUTHORIZED', 'Sign in, or send a Bearer access token');
       }
       request.principal = principal;
+    });
+
+    app.decorate('stillAuthenticated', async (principal: Principal): Promise<boolean> => {
+      if (principal.via === 'bearer') return principal.expiresAt !== undefined && Date.now() < principal.expiresAt;
+      return principal.sessionId !== undefined && sessions !== undefined && (await sessions.isLive(principal.sessionId));
     });
 
     app.decorate('requireScopes', (...scopes: string[]): onRequestHookHandler => {
