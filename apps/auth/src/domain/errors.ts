@@ -9,7 +9,8 @@ export type DomainErrorCode =
   | 'INVALID_CREDENTIALS'
   | 'TOO_MANY_ATTEMPTS'
   | 'USER_NOT_FOUND'
-  | 'INVALID_RESET_TOKEN';
+  | 'INVALID_RESET_TOKEN'
+  | 'TOO_MANY_PASSKEYS';
 
 export interface FieldProblem {
   readonly field: string;

@@ -292,6 +292,54 @@ describe('passkeys (WebAuthn, real PostgreSQL)', () => {
     expect((await register(browser, new SoftAuthenticator(ORIGIN))).result.statusCode).toBe(201);
   });
 
+  it('when the user handle is not a string (an object, a number, a list), then the sign-in is refused with 401, not a 500', async () => {
+    const { authenticator } = await withPasskey('pkhandle');
+    for (const userHandle of [{}, 5, ['x']]) {
+      const browser = new Browser(app);
+      const csrf = await browser.csrfOf('/login');
+      const response = authenticator.get((await browser.postJson('/login/passkey/options', csrf)).json());
+
+      const result = await browser.postJson('/login/passkey', csrf, { response: { ...response, response: { ...response.response, userHandle } } });
+
+      expect(result.statusCode).toBe(401);
+      expect(browser.cookies.has('auth_session')).toBe(false);
+    }
+  });
+
+  it('when an account has 10 passkeys, then an 11th is refused with 400 TOO_MANY_PASSKEYS, also when its ceremony started before the 10th was added', async () => {
+    const { user, browser } = await signedIn('pkcap');
+    for (let i = 0; i < 9; i += 1) expect((await register(browser, new SoftAuthenticator(ORIGIN))).result.statusCode).toBe(201);
+    const csrf = await browser.csrfOf('/account/passkeys');
+    const started = await browser.postJson('/account/passkeys/options', csrf);
+    expect(started.statusCode).toBe(200);
+    const other = new Browser(app);
+    await other.submit('/login', '/login', { email: user.email, password: user.password });
+    expect((await register(other, new SoftAuthenticator(ORIGIN))).result.statusCode).toBe(201);
+
+    const late = await browser.postJson('/account/passkeys', csrf, { response: new SoftAuthenticator(ORIGIN).create(started.json()) });
+    const more = await browser.postJson('/account/passkeys/options', csrf);
+
+    expect(late.statusCode).toBe(400);
+    expect(late.json()).toMatchObject({ code: 'TOO_MANY_PASSKEYS' });
+    expect(more.statusCode).toBe(400);
+    expect(more.json()).toMatchObject({ code: 'TOO_MANY_PASSKEYS' });
+    expect(await app.prisma.webAuthnCredential.count({ where: { userId: user.id } })).toBe(10);
+  });
+
+  it('when the transports are unknown values, repeated or too many, then registration is refused with 400 and nothing is stored', async () => {
+    const { user, browser } = await signedIn('pktransports');
+    const csrf = await browser.csrfOf('/account/passkeys');
+    for (const transports of [['internal', 'carrier-pigeon'], ['usb', 'usb'], Array.from({ length: 9 }, () => 'internal'), 'internal']) {
+      const options = await browser.postJson('/account/passkeys/options', csrf);
+      const response = new SoftAuthenticator(ORIGIN).create(options.json());
+
+      const result = await browser.postJson('/account/passkeys', csrf, { response: { ...response, response: { ...response.response, transports } } });
+
+      expect(result.statusCode).toBe(400);
+    }
+    expect(await app.prisma.webAuthnCredential.count({ where: { userId: user.id } })).toBe(0);
+  });
+
   it('when the page script is fetched, then it is one same-origin file with the library and the page code, and the pages allow only same-origin script', async () => {
     const script = await app.inject({ method: 'GET', url: '/assets/passkeys.js' });
     expect(script.statusCode).toBe(200);

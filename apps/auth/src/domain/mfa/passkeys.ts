@@ -81,6 +81,12 @@ export interface Ceremony<T> {
 
 const refused = (message = 'The passkey could not be verified. Try again.') => new DomainError('INVALID_CREDENTIALS', message);
 
+/** Passkeys one account may have: enough for every device, a bound on what one account stores. */
+export const MAX_PASSKEYS_PER_USER = 10;
+
+const tooMany = () =>
+  new DomainError('TOO_MANY_PASSKEYS', `An account can have at most ${MAX_PASSKEYS_PER_USER} passkeys. Remove one before adding another.`);
+
 export const keyAmr = (deviceType: PasskeyRecord['deviceType']): KeyAmr => (deviceType === 'multiDevice' ? 'swk' : 'hwk');
 
 /**
@@ -115,7 +121,9 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
     const credential = typeof response?.id === 'string' ? await deps.store.find(response.id) : undefined;
     if (!credential || (userId !== null && credential.userId !== userId)) throw refused();
     // A discoverable credential's user handle must name the same account (WebAuthn §7.2 step 6).
-    const handle = response.response?.userHandle;
+    // The body is only checked to be JSON objects: a user handle that is no string is refused, not decoded.
+    const handle: unknown = response.response?.userHandle;
+    if (handle !== undefined && handle !== null && typeof handle !== 'string') throw refused();
     if (handle && Buffer.from(handle, 'base64url').toString('utf8') !== credential.userId) throw refused();
     let verification;
     try {
@@ -150,6 +158,7 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
 
     async beginRegistration(user: { id: string; email: string; displayName: string }): Promise<Ceremony<PublicKeyCredentialCreationOptionsJSON>> {
       const existing = await deps.store.listByUser(user.id);
+      if (existing.length >= MAX_PASSKEYS_PER_USER) throw tooMany();
       const options = await generateRegistrationOptions({
         rpName: rp.name,
         rpID: rp.id,
@@ -171,6 +180,8 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
     async finishRegistration(userId: string, token: string | undefined, response: RegistrationResponseJSON, name: string): Promise<string> {
       const taken = await take(token, 'register');
       if (taken.userId !== userId) throw refused();
+      // Checked again at the end: several ceremonies may have been started before the first finished.
+      if ((await deps.store.listByUser(userId)).length >= MAX_PASSKEYS_PER_USER) throw tooMany();
       let verification;
       try {
         verification = await verifyRegistrationResponse({

@@ -14,7 +14,18 @@ const CredentialSchema = Type.Object(
     id: Type.String({ minLength: 1, maxLength: 1366, pattern: '^[A-Za-z0-9_-]+$' }),
     rawId: Type.String({ minLength: 1, maxLength: 1366 }),
     type: Type.Literal('public-key'),
-    response: Type.Record(Type.String(), Type.Unknown()),
+    // The transports are stored with the credential: only the known ones (WebAuthn §5.8.4), each once.
+    response: Type.Object(
+      {
+        transports: Type.Optional(
+          Type.Array(Type.Union(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'].map((t) => Type.Literal(t))), {
+            maxItems: 8,
+            uniqueItems: true,
+          }),
+        ),
+      },
+      { additionalProperties: true },
+    ),
     clientExtensionResults: Type.Record(Type.String(), Type.Unknown()),
     authenticatorAttachment: Type.Optional(Type.String({ maxLength: 32 })),
   },
@@ -112,7 +123,7 @@ export default async function passkeyRoutes(app: KitInstance, options: RouteOpti
     { config: rateLimit, schema: { body: NoBodySchema, response: responses(200, OptionsSchema) }, preHandler: app.csrfProtection },
     async (request, reply) => {
       const user = await recentUser(request);
-      const ceremony = await service.beginRegistration(user);
+      const ceremony = await service.beginRegistration(user).catch(asHttp);
       setCeremony(reply, ceremony.token);
       return ceremony.options;
     },
