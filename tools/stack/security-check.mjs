@@ -1,7 +1,8 @@
 // The checks of checks/20-security.sh (issue 12). Two modes:
 //   node security-check.mjs flow DIR    signs a new person in through the gateway
 //     with returnTo=/%09/evil.example, signs out through the provider, and writes
-//     what it saw to DIR/flow.json (every URL, the code, state and id_token_hint);
+//     what it saw to DIR/flow.json (every URL, the code, state and id_token_hint),
+//     then sends a made-up code to the callback until the gateway's limit answers 429;
 //   node security-check.mjs verify DIR  reads DIR/flow.json, DIR/gateway.log,
 //     DIR/auth.log and DIR/gateway-ips.txt and prints one line per check and
 //     "security-checks: N passed, N failed" (exit 1 on any failure).
@@ -139,6 +140,19 @@ async function flow() {
     ? new URL(redirectTo).searchParams.get('id_token_hint')
     : null;
   if (redirectTo) await go(redirectTo);
+
+  // The error log: a callback refused by the bff_login limit (60 r/min, burst 20) is an
+  // error-log entry, which repeats the request line. Hammer it with a code of our own until
+  // the gateway answers 429, then let the limit drain so later checks can sign in.
+  facts.fakeCode = `fake-code-${randomBytes(12).toString('hex')}`;
+  facts.fakeState = `fake-state-${randomBytes(12).toString('hex')}`;
+  facts.callbackLimited = 0;
+  for (let i = 0; i < 60 && facts.callbackLimited === 0; i += 1) {
+    const response = await fetch(new URL(`/api/auth/callback?code=${facts.fakeCode}&state=${facts.fakeState}`, base), { redirect: 'manual' });
+    await response.body?.cancel();
+    if (response.status === 429) facts.callbackLimited += 1;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 21_000));
   writeFileSync(join(dir, 'flow.json'), JSON.stringify(facts, null, 2));
 }
 
@@ -238,6 +252,15 @@ function verify() {
         !gatewayText.includes(value) &&
         !gatewayText.includes(encodeURIComponent(value)),
     );
+  }
+
+  // (d) The error log keeps no code or state either (a limit_req rejection repeats the request line).
+  check('the gateway rate-limited the hammered callback (429)', facts.callbackLimited > 0);
+  for (const [name, value] of [
+    ['hammered callback code', facts.fakeCode],
+    ['hammered callback state', facts.fakeState],
+  ]) {
+    check(`the gateway log (access and error) does not contain the ${name}`, Boolean(value) && !gatewayText.includes(value));
   }
   console.log(`security-checks: ${passed} passed, ${failed} failed`);
   process.exit(failed === 0 ? 0 : 1);

@@ -6,7 +6,9 @@
 #   (b) /api/auth/login?returnTo=/%09/evil.example signs in and ends on the
 #       app's origin (item 2);
 #   (c) the gateway's access log keeps no authorization code, state or
-#       id_token_hint (item 8).
+#       id_token_hint (item 8);
+#   (d) nor does its error log: a callback refused by the rate limit (an
+#       error-log entry repeating the request line) leaves no code or state.
 # The flow and the checks are tools/stack/security-check.mjs. Run by
 # tools/stack/e2e.sh (one of tools/stack/checks/*.sh), which sets
 # STACK_COMPOSE. Prints "security-checks: N passed, N failed".
