@@ -16,7 +16,7 @@ export default defineConfig({
   ...nxE2EPreset(import.meta.dirname, { testDir: './src' }),
   // The journey, gateway and sign-up specs need the composed stack (tools/stack/e2e.sh sets
   // BASE_URL to the gateway); without it only the smoke test runs, against vite preview.
-  testIgnore: process.env['BASE_URL'] ? [] : ['**/journey.spec.ts', '**/gateway.spec.ts', '**/signup.spec.ts'],
+  testIgnore: process.env['BASE_URL'] ? [] : ['**/journey.spec.ts', '**/gateway.spec.ts', '**/signup.spec.ts', '**/account-security.spec.ts'],
   reporter: [['list'], ['html', { outputFolder: '../../dist/.playwright/apps/web-e2e/playwright-report', open: 'never' }]],
   retries: process.env['CI'] ? 1 : 0,
   use: {
