@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Demo data on request (issue 17): tools/demo.sh against the composed stack.
 # - refused by the CI stack itself (APP_ENV=production), registering no one;
-# - with APP_ENV=development it registers three people through auth's sign-up
-#   API and prints a passphrase for each, once;
+# - an email someone else registered first (here: grace, signed up through the
+#   gateway beforehand) is left alone: no money goes to an account the demo
+#   did not create;
+# - with APP_ENV=development it registers the other people through auth's
+#   sign-up API and prints a passphrase for each, once;
 # - run again it changes nothing (same movement count, no new passphrase);
 # - a demo person signs in through the gateway with the printed passphrase and
 #   the history reaches back about 30 days.
@@ -31,13 +34,26 @@ fi
 refused_accounts=$(ledger_sql "SELECT count(*) FROM accounts WHERE email LIKE '%@demo.flotilla.example'")
 if [ "$refused_accounts" = 0 ]; then ok "the refused run registered no one"; else fail "the refused run left ${refused_accounts:-?} demo accounts"; fi
 
+# Someone else signs up as grace first, through the gateway.
+# shellcheck disable=SC2016 # the script is JavaScript
+BASE="$base" node --input-type=module -e '
+  const { register } = await import(`${process.cwd()}/tools/chaos/http.mjs`);
+  await register(process.env.BASE, { email: "grace@demo.flotilla.example", displayName: "Not Grace", password: "Xq7v-someone-else-9Lm2w" });
+' >/dev/null 2>&1 || fail "could not pre-register grace through the gateway"
+
 out=$(demo -e APP_ENV=development); status=$?
 passphrases=$(grep -cE '@demo\.flotilla\.example +[a-z2-9]{5}(-[a-z2-9]{5}){4}$' <<<"$out")
 first=$(movements)
-if [ "$status" = 0 ] && [ "$passphrases" = 3 ] && grep -q 'demo history: [0-9]* deposits and transfers over the last 30 days written' <<<"$out"; then
-  ok "first run: 3 people, a passphrase each, ${first:-?} movements written"
+if [ "$status" = 0 ] && [ "$passphrases" = 2 ] && grep -q 'demo history: [0-9]* deposits and transfers over the last 30 days written' <<<"$out"; then
+  ok "first run: 2 new people, a passphrase each, ${first:-?} movements written"
 else
   fail "first run: exit $status, $passphrases passphrases: $out"
+fi
+grace=$(ledger_sql "SELECT (SELECT count(*) FROM ledger_entries e JOIN accounts a ON a.id = e.account_id WHERE a.email = 'grace@demo.flotilla.example')")
+if grep -q 'grace@demo.flotilla.example *registered before: left as it is' <<<"$out" && [ "$grace" = 0 ]; then
+  ok "the email someone else registered first got nothing (0 entries)"
+else
+  fail "grace, registered by someone else first: ${grace:-?} entries: $out"
 fi
 
 out2=$(demo -e APP_ENV=development); status=$?

@@ -26,6 +26,34 @@ export function assertDemoAllowed(appEnv: string): void {
   }
 }
 
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Throws unless the auth service this job reaches serves a stack on this
+ * machine. The job's own APP_ENV says what its compose files say, and those
+ * need not be the files the running stack was started with (compose.prod.yml),
+ * so the target is asked too: its issuer must be a localhost URL.
+ */
+export function assertLocalIssuer(issuer: unknown): void {
+  let host = '';
+  try {
+    host = new URL(String(issuer)).hostname;
+  } catch {
+    // reported below
+  }
+  if (!LOCAL_HOSTS.has(host)) {
+    throw new ConfigError([
+      { key: 'AUTH_INTERNAL_URL', problem: `serves the issuer ${String(issuer)}, not a local one: demo data is only for a stack on this machine` },
+    ]);
+  }
+}
+
+async function issuerOf(authUrl: string): Promise<unknown> {
+  const response = await fetch(`${authUrl}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(15_000) });
+  if (!response.ok) throw new Error(`the auth service's discovery document answered ${response.status} (is the stack up?)`);
+  return ((await response.json()) as { issuer?: unknown }).issuer;
+}
+
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 /** Five groups of five from a 31-symbol alphabet: about 124 bits. */
 export function newPassphrase(): string {
@@ -49,21 +77,27 @@ async function main(): Promise<void> {
   const env = { ...process.env, LEDGER_DATABASE_URL: process.env['LEDGER_DATABASE_URL'] ?? process.env['DATABASE_URL'] };
   const config = loadConfig(demoConfigSchema, env);
   assertDemoAllowed(config.APP_ENV);
-  const lines: string[] = [];
+  assertLocalIssuer(await issuerOf(config.AUTH_INTERNAL_URL));
+  // Only people this run registers get money: an email someone else signed up
+  // first (409) is left alone, whoever owns it.
+  const fresh: { person: DemoPerson; passphrase: string }[] = [];
+  const before: DemoPerson[] = [];
   for (const person of DEMO_PEOPLE) {
     const passphrase = newPassphrase();
-    const outcome = await register(config.AUTH_INTERNAL_URL, person, passphrase);
-    lines.push(`  ${person.email.padEnd(32)} ${outcome === 'registered' ? passphrase : '(registered before: its passphrase was printed then)'}`);
+    if ((await register(config.AUTH_INTERNAL_URL, person, passphrase)) === 'registered') fresh.push({ person, passphrase });
+    else before.push(person);
+  }
+  for (const person of before) console.log(`  ${person.email.padEnd(32)} registered before: left as it is`);
+  if (fresh.length === 0) {
+    console.log('demo history: every demo person was registered before; nothing changed');
+    return;
   }
   const pool = new Pool({ connectionString: config.LEDGER_DATABASE_URL, max: 2 });
   try {
-    const result = await seedDemoHistory({ pool, people: DEMO_PEOPLE });
-    console.log(`demo people (sign in at the app with the email and passphrase; shown once):\n${lines.join('\n')}`);
-    console.log(
-      result.written > 0
-        ? `demo history: ${result.written} deposits and transfers over the last ${DEMO_DAYS} days written (${result.present} there already)`
-        : `demo history: all ${result.present} movements there already; nothing changed`,
-    );
+    const result = await seedDemoHistory({ pool, people: fresh.map((f) => f.person) });
+    console.log('demo people (sign in at the app with the email and passphrase; shown once):');
+    for (const { person, passphrase } of fresh) console.log(`  ${person.email.padEnd(32)} ${passphrase}`);
+    console.log(`demo history: ${result.written} deposits and transfers over the last ${DEMO_DAYS} days written (${result.present} there already)`);
   } finally {
     await pool.end();
   }

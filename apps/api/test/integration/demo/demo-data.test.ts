@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { ConfigError } from '@flotilla/service-kit';
 import { DEMO_DAYS, planDemoHistory, type DemoPerson } from '../../../src/demo/demo-history';
-import { assertDemoAllowed } from '../../../src/demo/main';
+import { assertDemoAllowed, assertLocalIssuer } from '../../../src/demo/main';
 import { seedDemoHistory } from '../../../src/demo/seed-demo-history';
 import { createLedger, createTestPool, ledgerSnapshot } from '../../support/ledger-fixtures';
 
@@ -101,5 +101,13 @@ describe('demo data', () => {
   it('is refused when APP_ENV=production', () => {
     expect(() => assertDemoAllowed('production')).toThrow(ConfigError);
     expect(() => assertDemoAllowed('development')).not.toThrow();
+  });
+
+  it('is refused when the auth service it reaches is not a stack on this machine', () => {
+    expect(() => assertLocalIssuer('https://bank.example/auth')).toThrow(/not a local one/);
+    expect(() => assertLocalIssuer('http://localhost.bank.example/auth')).toThrow(ConfigError);
+    expect(() => assertLocalIssuer(undefined)).toThrow(ConfigError);
+    expect(() => assertLocalIssuer('http://localhost:8080/auth')).not.toThrow();
+    expect(() => assertLocalIssuer('http://127.0.0.1:8117/auth')).not.toThrow();
   });
 });
