@@ -1,18 +1,82 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import * as OTPAuth from 'otpauth';
 import { expectAccessible } from './fixtures/axe';
-import { expectDashboard, newPerson, register, signIn, signOut, submitSignIn } from './fixtures/people';
+import { expectDashboard, newPerson, openSignIn, register, signIn, signOut, submitSignIn } from './fixtures/people';
 
-// Account security through the gateway (issue 15): TOTP and passkeys. Each page
-// met on the way is checked with axe-core. Needs the composed stack.
+// Account security through the gateway (issue 15): reset by email, TOTP, passkeys.
+// Each page met on the way is checked with axe-core. Needs the composed stack and
+// its mail catcher (MailDev), whose REST API is published on MAILCATCHER_PORT.
 
 // MailDev's REST API sits under /api in the stack's catcher (as tools/stack/alert-mail-check.sh reads it).
+const mailApi = process.env['MAILCATCHER_API'] || `http://127.0.0.1:${process.env['MAILCATCHER_PORT'] || '1080'}/api`;
+
+interface MaildevMail {
+  subject: string;
+  text: string;
+  to: { address: string }[];
+}
+
+/** The reset link of the newest mail MailDev holds for `email` (GET /email), waiting for it to arrive. */
+async function resetLinkFor(request: APIRequestContext, email: string): Promise<string> {
+  let link: string | undefined;
+  await expect
+    .poll(
+      async () => {
+        const response = await request.get(`${mailApi}/email`);
+        if (!response.ok()) return undefined;
+        const mails = ((await response.json()) as MaildevMail[]).filter((m) => m.to.some((t) => t.address === email));
+        link = mails.at(-1)?.text.match(/https?:\/\/\S+\/password\/reset\?token=[A-Za-z0-9_-]+/)?.[0];
+        return link;
+      },
+      { timeout: 20_000, message: `a reset mail for ${email} in MailDev at ${mailApi}` },
+    )
+    .toBeTruthy();
+  return String(link);
+}
+
 const totpOf = (secret: string) => new OTPAuth.TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: OTPAuth.Secret.fromBase32(secret) });
 
 async function goToAccountPage(page: Page, path: string, heading: string): Promise<void> {
   await page.goto(`/auth${path}`);
   await expect(page.getByRole('heading', { name: heading, level: 1 })).toBeVisible();
 }
+
+test('when a person forgets their password, then the emailed link sets a new one and they sign in with it to the dashboard', async ({
+  browser,
+  page,
+  request,
+}) => {
+  const person = newPerson('Forgetful');
+  await register(browser, person);
+
+  await openSignIn(page);
+  await expectAccessible(page, 'the sign-in page');
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await expect(page.getByRole('heading', { name: 'Reset your password', level: 1 })).toBeVisible();
+  await expectAccessible(page, 'the forgot-password page');
+  await page.getByLabel('Email').fill(person.email);
+  await page.getByRole('button', { name: 'Send the link' }).click();
+  await expect(page.getByRole('status')).toContainText(person.email);
+
+  const link = await resetLinkFor(request, person.email);
+  // The link names the public URL (ISSUER); the test follows it through its own gateway address.
+  await page.goto(new URL(link).pathname + new URL(link).search);
+  await expect(page.getByRole('heading', { name: 'Choose a new password', level: 1 })).toBeVisible();
+  await expectAccessible(page, 'the reset page');
+  const newPassword = `${person.password} renewed`;
+  await page.getByLabel('New password').fill(newPassword);
+  await page.getByRole('button', { name: 'Set new password' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/password/i);
+
+  // The old password is refused, the new one signs in.
+  await openSignIn(page);
+  await submitSignIn(page, person);
+  await expect(page.getByRole('alert')).toContainText('incorrect');
+  await expectAccessible(page, 'the sign-in page with an error');
+  const signedIn = await signIn(browser, { ...person, password: newPassword });
+  await expectDashboard(signedIn);
+  await signedIn.context().close();
+});
 
 test('when a person turns on TOTP with a code computed from the shown key, then signing in again asks for a code and a fresh one opens the dashboard', async ({
   browser,
