@@ -43,6 +43,30 @@ describe('TOTP two-factor authentication (real PostgreSQL)', () => {
     return { browser, response };
   }
 
+  it('when the sign-in is older than five minutes (a stolen session cookie), then two-factor cannot be turned on until the user signs in again', async () => {
+    const user = await registerUser(app, undefined, 'totpreauth');
+    const browser = new Browser(app);
+    await browser.submit('/login', '/login', { email: user.email, password: user.password });
+    const csrf = await browser.csrfOf('/account/totp');
+    const page = await browser.get('/account/totp');
+    const secret = String(/data-secret="([A-Z2-7]+)"/.exec(page.body)?.[1]);
+    await app.prisma.session.updateMany({ where: { userId: user.id, endedAt: null }, data: { createdAt: new Date(Date.now() - 6 * 60_000) } });
+
+    // The attacker's app has the key and the form from the page; its code must not switch the factor on.
+    const confirmed = await browser.request({ method: 'POST', url: '/account/totp', form: { _csrf: csrf, code: totpOf(secret).generate() } });
+    expect(confirmed.statusCode).toBe(401);
+    expect(confirmed.body).toContain('Sign in again');
+    expect((await browser.get('/account/totp')).statusCode).toBe(401);
+    expect(await app.totpService.isEnabled(user.id)).toBe(false);
+
+    // A fresh sign-in in the same browser can.
+    await browser.submit('/login', '/login', { email: user.email, password: user.password });
+    const again = await browser.get('/account/totp');
+    expect(again.statusCode).toBe(200);
+    const key = String(/data-secret="([A-Z2-7]+)"/.exec(again.body)?.[1]);
+    expect((await browser.submit('/account/totp', '/account/totp', { code: totpOf(key).generate() })).statusCode).toBe(200);
+  });
+
   it('when a user enrols, then the page shows an inline SVG QR code and the secret under the strict CSP, a first valid code turns it on, and ten hashed recovery codes are issued', async () => {
     const user = await registerUser(app, undefined, 'totpenrol');
     const browser = new Browser(app);

@@ -5,7 +5,7 @@ import type { KitInstance } from '@flotilla/service-kit';
 import { DomainError } from '../../../domain/errors';
 import { messagePage, otpPage, recoveryCodesPage, totpEnrolPage, type FieldErrors } from '../../../views/pages';
 import { safeReturnTo, type RouteOptions } from '../route-options';
-import { openSession, pendingUser, signedInUser } from '../sign-in';
+import { openSession, pendingUser, signedInSession } from '../sign-in';
 
 const CodeFormSchema = Type.Object(
   {
@@ -73,19 +73,29 @@ export default async function mfaRoutes(app: KitInstance, options: RouteOptions)
       }),
     );
 
+  // Turning two-factor on needs a recent sign-in, as changing passkeys does (routes/sign-in
+  // REAUTH_SECONDS): a session cookie stolen for a moment must not enrol the attacker's app
+  // and take the recovery codes, locking the owner out.
+  const signInAgain = (reply: FastifyReply) =>
+    html(reply, 401, messagePage(ctx, { title: 'Sign in again', message: 'Sign in again to turn on two-factor authentication: this needs a sign-in of the last few minutes.' }));
+
   app.get('/account/totp', async (request, reply) => {
-    const user = await signedInUser(app, options, request);
-    if (!user) return reply.redirect(`${prefix}/login`, 303);
+    const signedIn = await signedInSession(app, options, request);
+    if (!signedIn) return reply.redirect(`${prefix}/login`, 303);
+    const { user } = signedIn;
     if (await app.totpService.isEnabled(user.id)) {
       return html(reply, 200, messagePage(ctx, { title: 'Two-factor authentication is on', message: 'Signing in asks for a code from your authenticator app.' }));
     }
+    if (!signedIn.recent) return signInAgain(reply);
     // A reload shows the same key, so an app that already scanned it still matches.
     return renderEnrol(reply, 200, (await app.totpService.pending(user)) ?? (await app.totpService.beginEnrolment(user)));
   });
 
   app.post('/account/totp', { schema: { body: CodeFormSchema }, preHandler: app.csrfProtection }, async (request, reply) => {
-    const user = await signedInUser(app, options, request);
-    if (!user) return reply.redirect(`${prefix}/login`, 303);
+    const signedIn = await signedInSession(app, options, request);
+    if (!signedIn) return reply.redirect(`${prefix}/login`, 303);
+    if (!signedIn.recent) return signInAgain(reply);
+    const { user } = signedIn;
     const code = (request.body as { code?: string }).code ?? '';
     try {
       const codes = await app.totpService.confirmEnrolment(user.id, code, request.ip);
