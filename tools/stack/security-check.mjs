@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { jsonLines as readJsonLines } from './json-lines.mjs';
 
 const [mode, dir] = process.argv.slice(2);
 const base = new URL(
@@ -158,19 +159,7 @@ async function flow() {
 
 function verify() {
   const facts = JSON.parse(readFileSync(join(dir, 'flow.json'), 'utf8'));
-  const jsonLines = (file) =>
-    readFileSync(join(dir, file), 'utf8')
-      .split('\n')
-      .map((line) => {
-        const start = line.indexOf('{');
-        if (start < 0) return undefined;
-        try {
-          return JSON.parse(line.slice(start));
-        } catch {
-          return undefined;
-        }
-      })
-      .filter(Boolean);
+  const jsonLines = (file) => readJsonLines(join(dir, file));
   const gatewayText = readFileSync(join(dir, 'gateway.log'), 'utf8');
   const gateway = jsonLines('gateway.log');
   const auth = jsonLines('auth.log');

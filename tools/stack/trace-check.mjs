@@ -1,21 +1,10 @@
 // The checks of trace-check.sh, on the logs and rows it collected.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { jsonLines as readJsonLines } from './json-lines.mjs';
 
 const dir = process.argv[2];
-const jsonLines = (file) =>
-  readFileSync(join(dir, file), 'utf8')
-    .split('\n')
-    .map((line) => {
-      const start = line.indexOf('{');
-      if (start < 0) return undefined;
-      try {
-        return JSON.parse(line.slice(start));
-      } catch {
-        return undefined;
-      }
-    })
-    .filter(Boolean);
+const jsonLines = (file) => readJsonLines(join(dir, file));
 
 const gateway = jsonLines('gateway.log');
 const api = jsonLines('api.log');
