@@ -34,6 +34,11 @@ async function resetLinkFor(request: APIRequestContext, email: string): Promise<
   return String(link);
 }
 
+// Each journey registers, signs in twice (argon2 and a code exchange each time), may
+// wait up to 20 s for a mail, and runs four to six axe scans: more than the default
+// 30 s on a loaded 2-core CI machine, as journey.spec.ts found before.
+test.describe.configure({ timeout: 120_000 });
+
 const totpOf = (secret: string) => new OTPAuth.TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: OTPAuth.Secret.fromBase32(secret) });
 
 async function goToAccountPage(page: Page, path: string, heading: string): Promise<void> {
