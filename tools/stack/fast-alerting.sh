@@ -34,7 +34,7 @@ subst() {
 subst "$out/prometheus/prometheus.yml" 1 's/^(  scrape_interval:) 15s$/\1 5s/'
 subst "$out/prometheus/prometheus.yml" 1 's/^(  scrape_timeout:) 10s$/\1 4s/'
 subst "$out/prometheus/prometheus.yml" 1 's/^(  evaluation_interval:) 15s$/\1 5s/'
-subst "$out/prometheus/prometheus.yml" 3 's/^( +refresh_interval:) 15s$/\1 5s/'
+subst "$out/prometheus/prometheus.yml" 5 's/^( +refresh_interval:) 15s$/\1 5s/'
 subst "$out/prometheus/rules/alerts.yml" 1 '/alert: ServiceHasNoTargets$/,/^ +for:/ s/^( +for:) 2m$/\1 10s/'
 subst "$out/alertmanager/alertmanager.yml" 1 's/^(  group_wait:) 30s$/\1 5s/'
 subst "$out/alertmanager/alertmanager.yml" 1 's/^(  group_interval:) 5m$/\1 10s/'

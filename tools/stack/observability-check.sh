@@ -5,13 +5,19 @@
 # not on the offline CI machine). Against a stack started with
 #   COMPOSE_PROFILES=observability docker compose -p P -f docker-compose.yml up -d
 # it waits for the ELK jobs, sends one request with a known id through the
-# gateway, and checks:
+# gateway with a W3C traceparent of a fresh trace id (the gateway keeps a
+# well-formed one, docker/nginx/nginx.conf, and logs it as trace_id), and checks:
 #   - Elasticsearch: the gateway's and the api's documents with that trace.id
 #     are searchable in logs-flotilla-* (by field, and by free text on the
 #     default fields: finding 5); no document was dead-lettered;
+#   - Jaeger: the trace with that id, with the api's spans (the services export
+#     OTLP to the collector: the job sets OTEL_EXPORTER_OTLP_ENDPOINT);
 #   - Kibana: the saved objects were imported (data view flotilla-logs);
 #   - Grafana: every provisioned dashboard (docker/grafana/dashboards/*.json)
-#     is served by its API, and the datasources answer their health checks.
+#     is served by its API, and the datasources answer their health checks;
+#   - Prometheus: the logstash and filebeat jobs (through json-exporter) are up.
+# The verdicts on each answer are tools/stack/observability-verdicts.mjs,
+# unit-tested on recorded answers.
 # Prints "observability-checks: N passed, N failed".
 #   STACK_COMPOSE="docker compose -p flotilla-obs -f docker-compose.yml" bash tools/stack/observability-check.sh
 set -uo pipefail
@@ -20,6 +26,7 @@ cd "$(dirname "$0")/../.." || exit 1
 WAIT=${OBSERVABILITY_WAIT_SECONDS:-600}
 GATEWAY=${PUBLIC_URL:-http://localhost:${GATEWAY_PORT:-8080}}
 GRAFANA=http://127.0.0.1:${GRAFANA_PORT:-3300}
+JAEGER=http://127.0.0.1:${JAEGER_PORT:-16686}
 SECRETS=${SECRETS_DIR:-./secrets}
 passed=0
 failed=0
@@ -61,6 +68,7 @@ wait_state filebeat 'running*'
 wait_state kibana 'running healthy'
 wait_state kibana-setup 'exited 0'
 wait_state grafana 'running healthy'
+wait_state json-exporter 'running healthy'
 [ "$failed" -eq 0 ] || finish
 
 # es PATH [curl args…]: Elasticsearch's API as elastic, from inside its container
@@ -71,24 +79,30 @@ es() {
   $STACK_COMPOSE exec -T elasticsearch sh -c \
     'curl -sS --fail-with-body -u "elastic:$(cat /run/secrets/elastic_password)" "$@"' curl "$@" "http://127.0.0.1:9200$path"
 }
-hits() { node -e 'let s="";process.stdin.on("data",(c)=>(s+=c)).on("end",()=>{try{console.log(JSON.parse(s).hits.total.value)}catch{console.log(-1)}})'; }
+verdict() { node tools/stack/observability-verdicts.mjs "$@"; }
+hits() { verdict hits || true; }
+hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 
+# The request id is free text; the trace id is the W3C one every hop logs and exports.
 id=obs-check-$(date +%s)-$RANDOM
-status=$(curl -sS -o /dev/null -w '%{http_code}' -H "X-Request-Id: $id" "$GATEWAY/api/obs-check-no-such-route")
-case $status in 404) ok "request $id through the gateway: HTTP $status" ;; *) fail "request $id through the gateway: HTTP $status" ;; esac
+trace_id=$(hex 16)
+status=$(curl -sS -o /dev/null -w '%{http_code}' -H "X-Request-Id: $id" -H "traceparent: 00-$trace_id-$(hex 8)-01" "$GATEWAY/api/obs-check-no-such-route")
+case $status in 404) ok "request $id (trace $trace_id) through the gateway: HTTP $status" ;; *) fail "request $id (trace $trace_id) through the gateway: HTTP $status" ;; esac
 
 deadline=$((SECONDS + 180)) by_field=0
 while [ "$SECONDS" -lt "$deadline" ]; do
-  by_field=$(es "/logs-flotilla-*/_search?size=0&q=trace.id:%22$id%22" | hits)
+  by_field=$(es "/logs-flotilla-*/_search?size=0&q=trace.id:$trace_id" | hits)
   [ "$by_field" -ge 2 ] && break
   sleep 5
 done
-if [ "$by_field" -ge 2 ]; then ok "Elasticsearch: $by_field documents with trace.id $id (gateway and api)"; else fail "Elasticsearch: $by_field documents with trace.id $id within 180s (want the gateway's and the api's)"; fi
+if [ "$by_field" -ge 2 ]; then ok "Elasticsearch: $by_field documents with trace.id $trace_id (gateway and api)"; else fail "Elasticsearch: $by_field documents with trace.id $trace_id within 180s (want the gateway's and the api's)"; fi
 
 for service in gateway api; do
-  n=$(es "/logs-flotilla-*/_search?size=0&q=trace.id:%22$id%22%20AND%20service.name:$service" | hits)
-  if [ "$n" -ge 1 ]; then ok "Elasticsearch: the $service line of $id"; else fail "Elasticsearch: no $service line of $id"; fi
+  n=$(es "/logs-flotilla-*/_search?size=0&q=trace.id:$trace_id%20AND%20service.name:$service" | hits)
+  if [ "$n" -ge 1 ]; then ok "Elasticsearch: the $service line of trace $trace_id"; else fail "Elasticsearch: no $service line of trace $trace_id"; fi
 done
+n=$(es "/logs-flotilla-*/_search?size=0&q=http.request.id:%22$id%22" | hits)
+if [ "$n" -ge 1 ]; then ok "Elasticsearch: the gateway line by request id $id"; else fail "Elasticsearch: nothing with http.request.id $id"; fi
 
 # Free text (no field): index.query.default_field must be searchable.
 n=$(es "/logs-flotilla-*/_search?size=0&q=obs-check-no-such-route" | hits)
@@ -96,6 +110,22 @@ if [ "$n" -ge 1 ]; then ok "Elasticsearch: free-text query finds the gateway lin
 
 n=$(es "/logs-flotilla-deadletter/_search?size=0" 2>/dev/null | hits)
 if [ "$n" -le 0 ]; then ok "Elasticsearch: nothing dead-lettered"; else fail "Elasticsearch: $n dead-lettered documents"; fi
+
+# Jaeger (published on 127.0.0.1:$JAEGER_PORT): spans reach it through the
+# collector's batch, so poll.
+deadline=$((SECONDS + 120)) found=''
+while [ "$SECONDS" -lt "$deadline" ]; do
+  if found=$(curl -sS "$JAEGER/api/traces/$trace_id" | verdict trace "$trace_id" api); then break; fi
+  sleep 5
+done
+if curl -sS "$JAEGER/api/traces/$trace_id" | verdict trace "$trace_id" api >/dev/null; then ok "Jaeger: trace $trace_id with spans of $found"; else fail "Jaeger: trace $trace_id has no api span within 120s ($found)"; fi
+
+# Prometheus is not published: its API from inside its container.
+if up=$($STACK_COMPOSE exec -T prometheus wget -qO- 'http://127.0.0.1:9090/api/v1/query?query=up' | verdict up logstash filebeat); then
+  ok "Prometheus: $up (json-exporter)"
+else
+  fail "Prometheus: $up"
+fi
 
 # Kibana from the Elasticsearch container (same network; the password stays in the file).
 if $STACK_COMPOSE exec -T elasticsearch sh -c \
@@ -112,11 +142,9 @@ chmod 600 "$netrc"
 printf 'machine 127.0.0.1 login admin password %s\n' "$(cat "$SECRETS/grafana_admin_password")" >"$netrc"
 for file in docker/grafana/dashboards/*.json; do
   uid=$(node -p "require('./$file').uid")
-  code=$(curl -sS --netrc-file "$netrc" -o /dev/null -w '%{http_code}' "$GRAFANA/api/dashboards/uid/$uid")
-  if [ "$code" = 200 ]; then ok "Grafana serves dashboard $uid"; else fail "Grafana: dashboard $uid HTTP $code"; fi
+  if got=$(curl -sS --netrc-file "$netrc" "$GRAFANA/api/dashboards/uid/$uid" | verdict dashboard "$uid"); then ok "Grafana serves dashboard $uid ($got)"; else fail "Grafana: dashboard $uid not served ($got)"; fi
 done
 for ds in prometheus elasticsearch-logs alertmanager; do
-  code=$(curl -sS --netrc-file "$netrc" -o /dev/null -w '%{http_code}' "$GRAFANA/api/datasources/uid/$ds/health")
-  if [ "$code" = 200 ]; then ok "Grafana datasource $ds healthy"; else fail "Grafana datasource $ds health: HTTP $code"; fi
+  if got=$(curl -sS --netrc-file "$netrc" "$GRAFANA/api/datasources/uid/$ds/health" | verdict datasource); then ok "Grafana datasource $ds healthy"; else fail "Grafana datasource $ds health: $got"; fi
 done
 finish

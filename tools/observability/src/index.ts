@@ -56,3 +56,11 @@ export {
 } from './lib/logstash';
 export { dashboardProblems } from './lib/grafana-schema';
 export { collectorProblems, exporterTargets, otlpHttpPort, type CollectorConfig } from './lib/otel-collector';
+export {
+  exporterMetricNames,
+  exporterSamples,
+  fieldPath,
+  type ExporterSample,
+  type JsonExporterConfig,
+  type JsonExporterMetric,
+} from './lib/json-exporter';

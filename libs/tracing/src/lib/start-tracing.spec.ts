@@ -1,4 +1,6 @@
-import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { startTracing, type Tracing } from './start-tracing';
 
@@ -46,5 +48,51 @@ describe('startTracing', () => {
     expect(finished?.spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
     expect(finished?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
     expect(finished?.resource.attributes['service.name']).toBe('api');
+  });
+
+  // A loopback server stands in for auth: the point is the header that reaches it.
+  describe('fetch() to another service', () => {
+    let server: Server;
+    let received: (string | undefined)[];
+    let url: string;
+    beforeAll(async () => {
+      received = [];
+      server = createServer((req, res) => {
+        received.push(req.headers['traceparent'] as string | undefined);
+        res.end('{}');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it('when the api fetches inside a request span, then a client span of the same trace is recorded and its traceparent reaches the server', async () => {
+      const exporter = new InMemorySpanExporter();
+      const processor = new SimpleSpanProcessor({ exporter });
+      tracing = startTracing({ serviceName: 'api', spanProcessors: [processor] });
+      const request = trace.getTracer('t').startSpan('request', {}, propagation.extract(ROOT_CONTEXT, incoming));
+
+      await context.with(trace.setSpan(ROOT_CONTEXT, request), async () => (await fetch(url)).text());
+      request.end();
+      await processor.forceFlush();
+
+      const client = exporter.getFinishedSpans().find((span) => span.kind === SpanKind.CLIENT);
+      expect(client?.spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+      expect(client?.parentSpanContext?.spanId).toBe(request.spanContext().spanId);
+      expect(client?.attributes['url.full']).toBe(url);
+      expect(received.at(-1)).toBe(`00-4bf92f3577b34da6a3ce929d0e0e4736-${client?.spanContext().spanId}-01`);
+    });
+
+    it('when the api fetches outside any span (a key refresh), then no span is started and no traceparent is sent', async () => {
+      const exporter = new InMemorySpanExporter();
+      const processor = new SimpleSpanProcessor({ exporter });
+      tracing = startTracing({ serviceName: 'api', spanProcessors: [processor] });
+
+      await context.with(ROOT_CONTEXT, async () => (await fetch(url)).text());
+      await processor.forceFlush();
+
+      expect(exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.CLIENT)).toEqual([]);
+      expect(received.at(-1)).toBeUndefined();
+    });
   });
 });

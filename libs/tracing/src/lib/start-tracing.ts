@@ -3,6 +3,7 @@ import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -37,8 +38,8 @@ function untraced(req: IncomingMessage): boolean {
 
 /**
  * Starts the OpenTelemetry Node SDK: W3C Trace Context propagation and the
- * http, Fastify and pg instrumentations. Call it before fastify and pg are
- * loaded (the app's first import): the instrumentations patch modules as they
+ * http, Fastify, pg and undici (fetch) instrumentations. Call it before
+ * fastify and pg are loaded (the app's first import): the instrumentations patch modules as they
  * are required.
  *
  * With no endpoint and no processors no tracer provider is registered at all:
@@ -50,6 +51,22 @@ export function startTracing(options: TracingOptions): Tracing {
   const spanProcessors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
   if (options.otlpEndpoint) spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
   const recording = spanProcessors.length > 0;
+  const instrumentations = [
+    new HttpInstrumentation({ ignoreIncomingRequestHook: untraced }),
+    // Route and hook spans, only when they are recorded: a span per hook cost
+    // about half the read path's throughput with nothing to export
+    // (tools/bench read, issue 14), while the http server span alone carries
+    // the incoming trace. Through Fastify's diagnostics channel, so it needs
+    // no require hook and works in tests too.
+    ...(recording ? [new FastifyOtelInstrumentation({ registerOnInitialization: true, ignorePaths: (opts: { url: string }) => UNTRACED_PATHS.has(opts.url) })] : []),
+    // A query outside any span (the relay's polling, the outbox gauges) is not a trace of its own.
+    new PgInstrumentation({ requireParentSpan: true }),
+    // fetch() (Node's undici: the api's calls to auth, the JWKS and discovery
+    // documents) is not seen by the http instrumentation. This one makes the
+    // client span and sends its traceparent, so auth's side joins the same
+    // trace. A fetch outside any span (a key refresh) starts none.
+    new UndiciInstrumentation({ requireParentforSpans: true }),
+  ];
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: options.serviceName,
@@ -60,21 +77,16 @@ export function startTracing(options: TracingOptions): Tracing {
     // OTEL_LOGS_EXPORTER, and the latter defaults to OTLP.
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: untraced }),
-      // Route and hook spans, only when they are recorded: a span per hook cost
-      // about half the read path's throughput with nothing to export
-      // (tools/bench read, issue 14), while the http server span alone carries
-      // the incoming trace. Through Fastify's diagnostics channel, so it needs
-      // no require hook and works in tests too.
-      ...(recording ? [new FastifyOtelInstrumentation({ registerOnInitialization: true, ignorePaths: (opts: { url: string }) => UNTRACED_PATHS.has(opts.url) })] : []),
-      // A query outside any span (the relay's polling, the outbox gauges) is not a trace of its own.
-      new PgInstrumentation({ requireParentSpan: true }),
-    ],
+    instrumentations,
   });
   sdk.start();
   return {
     recording,
-    shutdown: () => sdk.shutdown(),
+    // NodeSDK's shutdown leaves the instrumentations subscribed to their
+    // diagnostics channels: a stopped SDK would still add headers to fetches.
+    shutdown: async () => {
+      await sdk.shutdown();
+      for (const instrumentation of instrumentations) instrumentation.disable();
+    },
   };
 }
