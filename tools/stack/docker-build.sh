@@ -17,7 +17,12 @@ case $app in
   web) targets=(runtime) ;;
   # MailDev for dev and CI (docker/mailcatcher): not an app, same flow.
   mailcatcher) targets=(runtime) dockerfile=docker/mailcatcher/Dockerfile ;;
-  *) echo "docker-build: unknown app '$app'" >&2; exit 64 ;;
+  # A service from `nx g @flotilla/tools:service` is a Node service too.
+  *) if [ -f "apps/$app/prisma/schema.prisma" ] && [ ! -f "apps/$app/Dockerfile" ]; then
+       targets=(runtime migrate) dockerfile=docker/node/Dockerfile
+     else
+       echo "docker-build: unknown app '$app'" >&2; exit 64
+     fi ;;
 esac
 tag=${FLOTILLA_TAG:-dev}
 node_image=${NODE_IMAGE:-node:24-bookworm-slim}

@@ -1,0 +1,1 @@
+export { serviceGenerator, type ServiceGeneratorSchema } from './service/generator';
