@@ -89,7 +89,8 @@ fi
 
 nx() { npx nx "$@" --outputStyle=static; }
 
-want check && run_stage check bash -c 'npx nx sync:check && npx nx run-many -t lint typecheck --outputStyle=static && bash tools/ci/check-boundaries.sh && bash tools/ci/shellcheck.sh'
+# compose.swarm.yml against docker-compose.yml, with its self-tests (tools/swarm/parity.mjs; no docker).
+want check && run_stage check bash -c 'npx nx sync:check && npx nx run-many -t lint typecheck --outputStyle=static && bash tools/ci/check-boundaries.sh && bash tools/ci/shellcheck.sh && node tools/swarm/parity.test.mjs && node tools/swarm/parity.mjs'
 want unit && run_stage unit nx run-many -t test build
 want integration && run_stage integration nx run-many -t integration --parallel=1
 # Every benchmark in short mode (docs/performance.md): each server and the load
