@@ -89,9 +89,10 @@ fi
 
 nx() { npx nx "$@" --outputStyle=static; }
 
+# compose.swarm.yml against docker-compose.yml, with its self-tests (tools/swarm/parity.mjs; no docker).
 # tools/ci/generator-check.sh: a throwaway service from `nx g @flotilla/tools:service`
 # must lint, typecheck, build and pass its tests, and leave the tree as it was.
-want check && run_stage check bash -c 'npx nx sync:check && npx nx run-many -t lint typecheck --outputStyle=static && bash tools/ci/check-boundaries.sh && bash tools/ci/shellcheck.sh && node tools/ci/lint-workflows.mjs && bash tools/ci/generator-check.sh'
+want check && run_stage check bash -c 'npx nx sync:check && npx nx run-many -t lint typecheck --outputStyle=static && bash tools/ci/check-boundaries.sh && bash tools/ci/shellcheck.sh && node tools/ci/lint-workflows.mjs && node tools/swarm/parity.test.mjs && node tools/swarm/parity.mjs && bash tools/ci/generator-check.sh'
 want unit && run_stage unit nx run-many -t test build
 want integration && run_stage integration nx run-many -t integration --parallel=1
 # Every benchmark in short mode (docs/performance.md): each server and the load

@@ -95,6 +95,23 @@ export function describeHealthContract(options: HealthContractOptions): void {
       }
     });
 
+    it('when it starts draining (SIGTERM, runService), then /readyz is 503, /healthz stays 200, and both answers say Connection: close', async () => {
+      const draining = await options.buildTestApp();
+      try {
+        draining.startDraining();
+        const ready = await draining.inject({ method: 'GET', url: '/readyz' });
+        const live = await draining.inject({ method: 'GET', url: '/healthz' });
+
+        expect(ready.statusCode).toBe(503);
+        expect(ready.json()).toEqual({ status: 'unavailable', checks: { shutdown: 'draining' } });
+        expect(live.statusCode).toBe(200);
+        expect(ready.headers['connection']).toBe('close');
+        expect(live.headers['connection']).toBe('close');
+      } finally {
+        await draining.close();
+      }
+    });
+
     it('when a request has been served, then /metrics exposes the histogram under the route template', async () => {
       await app.inject({ method: 'POST', url: '/__test/echo', payload: { amount: 1 } });
       const response = await app.inject({ method: 'GET', url: '/metrics' });

@@ -367,6 +367,40 @@ describe('createServer', () => {
     expect(response.json()).toEqual({ status: 'ok' });
   });
 
+  it('when draining has started, then /readyz is 503 without running the checks, and every answer carries Connection: close', async () => {
+    let checksRun = 0;
+    ctx.app.health.register('db', async () => {
+      checksRun += 1;
+    });
+    const before = await ctx.app.inject({ method: 'GET', url: '/readyz' });
+    expect(before.statusCode).toBe(200);
+    expect(before.headers['connection']).not.toBe('close');
+    expect(ctx.app.draining).toBe(false);
+
+    ctx.app.startDraining();
+    const readyz = await ctx.app.inject({ method: 'GET', url: '/readyz' });
+    const healthz = await ctx.app.inject({ method: 'GET', url: '/healthz' });
+    const served = await ctx.app.inject({
+      method: 'POST',
+      url: '/transfers/7',
+      payload: { amount: 5 },
+    });
+
+    expect(ctx.app.draining).toBe(true);
+    expect(readyz.statusCode).toBe(503);
+    expect(readyz.json()).toEqual({
+      status: 'unavailable',
+      checks: { shutdown: 'draining' },
+    });
+    expect(checksRun).toBe(1);
+    // Still alive (no restart) and still serving, but every connection is told to go.
+    expect(healthz.statusCode).toBe(200);
+    expect(served.statusCode).toBe(200);
+    for (const response of [readyz, healthz, served]) {
+      expect(response.headers['connection']).toBe('close');
+    }
+  });
+
   it('when a check name is registered twice, then registration throws', () => {
     ctx.app.health.register('db', async () => undefined);
 

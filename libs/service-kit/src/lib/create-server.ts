@@ -39,6 +39,17 @@ declare module 'fastify' {
     metrics: Metrics;
     /** Readiness checks behind GET /readyz. */
     health: HealthRegistry;
+    /**
+     * The start of a graceful stop, before close(): from now on GET /readyz
+     * answers 503 (a load balancer that probes it takes this replica out),
+     * and every response carries `Connection: close`, so a proxy's keep-alive
+     * connections end with their next answer rather than sticking to a
+     * replica that is going away. Everything else is served as before.
+     * runService calls it on SIGTERM, then waits shutdownDelayMs.
+     */
+    startDraining(): void;
+    /** True once startDraining() was called. */
+    readonly draining: boolean;
   }
   interface FastifyContextConfig {
     /** Level of this route's per-request log line (default info); probes and scrapes use debug. */
@@ -125,14 +136,21 @@ export function createServer(options: CreateServerOptions): KitInstance {
     done();
   });
 
-  // Once close() has begun, a keep-alive client would hold its socket (and the
-  // shutdown) open after its in-flight request; tell it to go.
-  let closing = false;
+  // Once draining (or close()) has begun, a keep-alive client would hold its
+  // socket (and the shutdown) open after its in-flight request; tell it to go
+  // (RFC 9112 §9.6: the connection closes after this response).
+  let draining = false;
+  app.decorate('startDraining', () => {
+    draining = true;
+  });
+  app.decorate('draining', {
+    getter: () => draining,
+  });
   app.addHook('preClose', async () => {
-    closing = true;
+    draining = true;
   });
   app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close');
+    if (draining) reply.header('connection', 'close');
     done(null, payload);
   });
 
@@ -186,6 +204,12 @@ export function createServer(options: CreateServerOptions): KitInstance {
       },
     },
     async (request, reply) => {
+      // Not ready any more, whatever the checks say: the replica is stopping.
+      if (draining) {
+        return reply
+          .code(503)
+          .send({ status: 'unavailable', checks: { shutdown: 'draining' } });
+      }
       const result = await health.run();
       if (!result.ok) {
         request.log.warn({ checks: result.checks }, 'readiness check failed');

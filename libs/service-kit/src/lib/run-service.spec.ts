@@ -69,6 +69,25 @@ describe('runService', () => {
     expect(proc.exits).toEqual([0]);
   });
 
+  it('when SIGTERM arrives with a shutdown delay, then the app starts draining at once, before it is closed', async () => {
+    const base = fakeApp(0);
+    let drainingAt: { closed: boolean } | undefined;
+    const app = Object.assign(base, {
+      startDraining() {
+        drainingAt = { closed: base.closed };
+      },
+    });
+    const { proc, running } = start(app, 1_000, 150);
+    await running;
+
+    proc.emit('SIGTERM', 'SIGTERM');
+
+    expect(drainingAt).toEqual({ closed: false });
+    await settle(200);
+    expect(app.closed).toBe(true);
+    expect(proc.exits).toEqual([0]);
+  });
+
   it('when SIGTERM arrives, then the app is closed and the process exits 0', async () => {
     const app = fakeApp(20);
     const { proc, running } = start(app);

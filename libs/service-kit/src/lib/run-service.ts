@@ -4,6 +4,8 @@ import type { Logger } from '@flotilla/logging';
 export interface Listenable {
   listen(options: { host: string; port: number }): Promise<string>;
   close(): Promise<unknown>;
+  /** Called on SIGTERM/SIGINT, before shutdownDelayMs (createServer's: /readyz 503, `Connection: close`). */
+  startDraining?(): void;
 }
 
 /** The process surface runService touches; injectable so its logic is unit-testable. */
@@ -26,11 +28,13 @@ export interface RunServiceOptions<App extends Listenable> {
   /** Upper bound for a graceful stop; past it the process exits 1. */
   shutdownTimeoutMs: number;
   /**
-   * How long the service keeps serving, as before, between SIGTERM/SIGINT and
+   * How long the service keeps serving, draining, between SIGTERM/SIGINT and
    * app.close() (default 0). Behind a proxy that learns the replica set from
    * DNS (the gateway on a Swarm, docker/nginx/entrypoint/40-follow-upstreams.sh),
    * requests keep arriving until the proxy has re-resolved without this
-   * replica; they are served rather than refused. Not applied to a crash.
+   * replica; they are served rather than refused, while /readyz answers 503
+   * and each response closes its connection (app.startDraining). Not applied
+   * to a crash.
    */
   shutdownDelayMs?: number;
   logger: Logger;
@@ -77,6 +81,7 @@ export async function runService<App extends Listenable>(
       'event.timeout_ms': shutdownTimeoutMs,
       'event.delay_ms': delayMs,
     });
+    if (exitCode === 0) app?.startDraining?.();
     if (delayMs > 0) setTimeout(() => close(exitCode), delayMs);
     else close(exitCode);
   };

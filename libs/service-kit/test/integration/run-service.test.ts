@@ -107,6 +107,39 @@ describe('runService in a real process', () => {
     );
   });
 
+  it('when SIGTERM arrives with SHUTDOWN_DELAY_MS, then for the delay /readyz is 503 and answers close their connection, then the server closes and exits 0', async () => {
+    const service = await startService({
+      SHUTDOWN_DELAY_MS: '1500',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+    });
+    const before = await fetch(`${service.url}/readyz`);
+    expect(before.status).toBe(200);
+    expect(before.headers.get('connection')).not.toBe('close');
+
+    const sentAt = Date.now();
+    service.child.kill('SIGTERM');
+    await until(200);
+    const readyz = await fetch(`${service.url}/readyz`);
+    const served = await fetch(`${service.url}/slow?ms=0`);
+    const answeredAt = Date.now() - sentAt;
+    const { code } = await service.exited;
+    const exitedAfter = Date.now() - sentAt;
+
+    // Both answered within the delay, on a server that was still serving.
+    expect(answeredAt).toBeLessThan(1500);
+    expect(readyz.status).toBe(503);
+    expect(await readyz.json()).toEqual({
+      status: 'unavailable',
+      checks: { shutdown: 'draining' },
+    });
+    expect(readyz.headers.get('connection')).toBe('close');
+    expect(served.status).toBe(200);
+    expect(served.headers.get('connection')).toBe('close');
+    expect(code).toBe(0);
+    expect(exitedAfter).toBeGreaterThanOrEqual(1500);
+    expect(service.lines.map((l) => l['message'])).toContain('stopped');
+  });
+
   it('when shutdown has begun, then new connections are refused', async () => {
     const service = await startService({
       CLOSE_DELAY_MS: '1000',
