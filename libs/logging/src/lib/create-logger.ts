@@ -1,5 +1,5 @@
 import winston from 'winston';
-import { createEcsLine, ecsFormat } from './ecs-format';
+import { ecsFormat } from './ecs-format';
 import { SafeSink, type LogDestination } from './safe-sink';
 
 /** pino's level names, so Fastify's calls and LOG_LEVEL mean the same everywhere. */
@@ -73,20 +73,18 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     maxBufferedBytes: options.maxBufferedBytes,
   });
   const transport = new winston.transports.Stream({ stream: sink });
-  const ecsOptions = { service: options.service, now: options.now };
-  const format = ecsFormat(ecsOptions);
   const logger = winston.createLogger({
     levels: LOG_LEVELS,
     level: level === 'silent' ? 'fatal' : level,
     silent: level === 'silent',
-    format,
+    format: ecsFormat({ service: options.service, now: options.now }),
     transports: [transport],
     exitOnError: false,
   });
   // A transport or format failure is re-emitted on the logger; unhandled, it would throw.
   transport.on('error', () => undefined);
   logger.on('error', () => undefined);
-  installDirectWrite(logger, transport, sink, format, createEcsLine(ecsOptions));
+  installDirectWrite(logger, transport, sink);
   return logger as unknown as Logger;
 }
 
@@ -104,28 +102,19 @@ const MESSAGE = Symbol.for('message');
  * 'data' listener) goes through winston's pipeline as before. Children created
  * with child() call the root's write, so they take this path too.
  */
-function installDirectWrite(
-  logger: winston.Logger,
-  transport: winston.transport,
-  sink: SafeSink,
-  ownFormat: winston.Logform.Format,
-  toLine: (level: unknown, message: unknown, fields: Fields) => string,
-): void {
+function installDirectWrite(logger: winston.Logger, transport: winston.transport, sink: SafeSink): void {
   const pipelineWrite = logger.write.bind(logger);
   const levels = LOG_LEVELS as Record<string, number>;
   const eol = '\n';
-  const ownPipeline = (): boolean =>
-    logger.transports.length === 1 && logger.transports[0] === transport && logger.listenerCount('data') === 0;
-  const enabled = (level: string): boolean => {
-    const rank = levels[level];
-    return rank !== undefined && rank <= (levels[logger.level] ?? LOG_LEVELS.info);
-  };
   const direct = (info: Record<string | symbol, unknown>): boolean => {
-    if (!ownPipeline()) return pipelineWrite(info);
+    if (logger.transports.length !== 1 || logger.transports[0] !== transport || logger.listenerCount('data') > 0) {
+      return pipelineWrite(info);
+    }
     if (logger.silent) return true;
     const level = (info[LEVEL] ?? info['level']) as string;
     info[LEVEL] = level;
-    if (!enabled(level)) return true;
+    const rank = levels[level];
+    if (rank === undefined || rank > (levels[logger.level] ?? LOG_LEVELS.info)) return true;
     try {
       const out = logger.format.transform(info as winston.Logform.TransformableInfo, logger.format.options) as
         | Record<string | symbol, unknown>
@@ -137,51 +126,6 @@ function installDirectWrite(
     return true;
   };
   Object.defineProperty(logger, 'write', { value: direct, writable: true, configurable: true });
-
-  // The same record as `child(bindings).log(level, message, fields)` would make
-  // (winston's merge order: bindings, defaultMeta, fields; a `message` field is
-  // appended to the message), formatted straight into the line: no info object,
-  // no child, no format pipeline. Only while the logger's own format is in place;
-  // a message with printf tokens goes to winston, which treats fields as splat.
-  directLines.set(logger, (level, message, bindings, fields) => {
-    if (!ownPipeline() || logger.format !== ownFormat || PRINTF_TOKEN.test(message)) return false;
-    if (logger.silent || !enabled(level)) return true;
-    try {
-      const record =
-        bindings === undefined && logger.defaultMeta === undefined
-          ? fields
-          : Object.assign({}, bindings, logger.defaultMeta as Fields | undefined, fields);
-      const text = fields['message'] ? `${message} ${String(fields['message'])}` : message;
-      sink.writeLine(`${toLine(level, text, record)}${eol}`);
-    } catch {
-      // As above: the line is lost, never the request.
-    }
-    return true;
-  });
-}
-
-type Fields = Record<string, unknown>;
-type DirectLine = (level: LogLevel, message: string, bindings: Fields | undefined, fields: Fields) => boolean;
-const directLines = new WeakMap<object, DirectLine>();
-// winston's own test (logger.js formatRegExp) for a message that takes splat arguments.
-const PRINTF_TOKEN = /%[scdjifoO%]/;
-
-/**
- * Writes one record at `level` with `fields`, as if through
- * `logger.child(bindings)` (`bindings` undefined: the logger itself). Returns
- * false when the logger has no direct path right now (not made by createLogger,
- * another transport or format, a printf message); the caller then logs through
- * winston.
- */
-export function writeDirect(
-  logger: Logger,
-  level: LogLevel,
-  message: string,
-  bindings: Fields | undefined,
-  fields: Fields,
-): boolean {
-  const line = directLines.get(logger);
-  return line !== undefined && line(level, message, bindings, fields);
 }
 
 /** True when `level` is written by `logger` (its threshold and `silent` considered). */

@@ -6,6 +6,9 @@ import { format, type Logform } from 'winston';
 const MESSAGE = Symbol.for('message');
 const LEVEL = Symbol.for('level');
 
+/** The keys a caller may pass that carry an Error; each is turned into ECS `error.*`. */
+const ERROR_KEYS = ['err', 'error'] as const;
+
 export interface EcsFormatOptions {
   service: string;
   /** Clock for `@timestamp`; tests pin it. */
@@ -23,45 +26,29 @@ export interface EcsFormatOptions {
  * It never throws: an unserialisable field is replaced, never dropped silently.
  */
 export function ecsFormat(options: EcsFormatOptions): Logform.Format {
-  const toLine = createEcsLine(options);
+  const now = options.now ?? (() => new Date());
   const toEcs = format((info) => {
     const record = info as unknown as Record<string | symbol, unknown>;
-    record[MESSAGE] = toLine(record[LEVEL] ?? info.level, info.message, record);
-    return info;
-  });
-  return toEcs();
-}
-
-/**
- * The line ecsFormat writes, from a level, a message and the record's fields
- * (`level`, `message` and `service.name` among them are ignored). The logger's
- * direct path calls it without building a winston info object.
- */
-export function createEcsLine(
-  options: EcsFormatOptions,
-): (level: unknown, message: unknown, fields: Record<string, unknown>) => string {
-  const now = options.now ?? (() => new Date());
-  const service = options.service;
-  return (level, message, fields) => {
     const line: Record<string, unknown> = {
       '@timestamp': now().toISOString(),
-      'log.level': level,
-      message: messageOf(message),
+      'log.level': record[LEVEL] ?? info.level,
+      message: messageOf(info.message),
       'ecs.version': '8.11.0',
-      'service.name': service,
+      'service.name': options.service,
     };
     // A line of strings, numbers and booleans (every request line) needs no
     // replacer: plain JSON.stringify is several times faster than safeStringify.
     let plain = true;
-    for (const key of Object.keys(fields)) {
+    for (const key of Object.keys(record)) {
       if (key === 'level' || key === 'message' || key === 'service.name')
         continue;
-      const value = fields[key];
-      if (value === undefined) continue;
-      // An Error under `err` or `error` becomes ECS `error.*`.
-      if ((key === 'err' || key === 'error') && value instanceof Error) {
+      const value = record[key];
+      if (
+        (ERROR_KEYS as readonly string[]).includes(key) &&
+        value instanceof Error
+      ) {
         Object.assign(line, errorFields(value));
-      } else {
+      } else if (value !== undefined) {
         if ((typeof value === 'object' && value !== null) || typeof value === 'bigint') plain = false;
         line[key] = value;
       }
@@ -77,14 +64,16 @@ export function createEcsLine(
     }
     // winston merges an Error passed as meta into info (message, stack); keep the stack.
     if (
-      typeof fields['stack'] === 'string' &&
+      typeof record['stack'] === 'string' &&
       line['error.stack_trace'] === undefined
     ) {
-      line['error.stack_trace'] = fields['stack'];
+      line['error.stack_trace'] = record['stack'];
       delete line['stack'];
     }
-    return plain ? JSON.stringify(line) : safeStringify(line);
-  };
+    record[MESSAGE] = plain ? JSON.stringify(line) : safeStringify(line);
+    return info;
+  });
+  return toEcs();
 }
 
 function messageOf(message: unknown): string {

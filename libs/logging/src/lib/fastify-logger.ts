@@ -5,7 +5,6 @@ import {
   type LogLevel,
   type LogLevelSetting,
   type Logger,
-  writeDirect,
 } from './create-logger';
 
 type Fields = Record<string, unknown>;
@@ -17,8 +16,7 @@ type Fields = Record<string, unknown>;
  */
 function toEcsFields(source: Fields): Fields {
   const fields: Fields = {};
-  for (const key of Object.keys(source)) {
-    const value = source[key];
+  for (const [key, value] of Object.entries(source)) {
     switch (key) {
       case 'reqId':
         // The request id doubles as the trace id when no span is active (ecsFormat).
@@ -51,44 +49,42 @@ function toEcsFields(source: Fields): Fields {
   return fields;
 }
 
-/** Splits a pino-style call into its ECS fields and its message (printf applied). */
-function parse(args: unknown[]): { fields: Fields; message: string } {
-  let fields: Fields = {};
-  let rest = args;
-  const first = args[0];
-  if (first instanceof Error) {
-    fields = { err: first };
-    rest = args.length > 1 ? args.slice(1) : [first.message];
-  } else if (typeof first === 'object' && first !== null) {
-    fields = toEcsFields(first as Fields);
-    rest = args.slice(1);
+function emit(target: Logger, level: LogLevel, args: unknown[]): void {
+  try {
+    let fields: Fields = {};
+    let rest = args;
+    const first = args[0];
+    if (first instanceof Error) {
+      fields = { err: first };
+      rest = args.length > 1 ? args.slice(1) : [first.message];
+    } else if (typeof first === 'object' && first !== null) {
+      fields = toEcsFields(first as Fields);
+      rest = args.slice(1);
+    }
+    const [template, ...params] = rest;
+    const message =
+      typeof template === 'string'
+        ? params.length > 0
+          ? format(template, ...params)
+          : template
+        : template === undefined
+          ? ''
+          : format('%o', template);
+    target.log(level, message, fields);
+  } catch {
+    // Logging must never take a request down.
   }
-  const [template, ...params] = rest;
-  const message =
-    typeof template === 'string'
-      ? params.length > 0
-        ? format(template, ...params)
-        : template
-      : template === undefined
-        ? ''
-        : format('%o', template);
-  return { fields, message };
 }
 
 /**
  * Fastify makes a child logger for every request (its reqId binding), so the
- * adapter is a class: a child is one small object holding its bindings, not a
- * fresh set of closures per request (issue #16 profile). A line goes straight
- * to the logger's sink (writeDirect) with the bindings merged as winston's
- * child() would; a winston child is made only when winston must write it.
+ * adapter is a class: a child is one small object and one winston child, not a
+ * fresh set of closures per request (issue #16 profile).
  */
 class FastifyLoggerAdapter {
-  private winstonChild: Logger | undefined;
-
   constructor(
     private readonly target: Logger,
     private state: LogLevelSetting,
-    private readonly bindings?: Fields,
   ) {}
 
   get level(): string {
@@ -101,19 +97,8 @@ class FastifyLoggerAdapter {
   }
 
   private write(level: LogLevel, args: unknown[]): void {
-    if (this.state === 'silent' || LOG_LEVELS[level] > LOG_LEVELS[this.state]) return;
-    try {
-      const { fields, message } = parse(args);
-      if (writeDirect(this.target, level, message, this.bindings, fields)) return;
-      if (this.bindings === undefined) {
-        this.target.log(level, message, fields);
-      } else {
-        this.winstonChild ??= this.target.child(this.bindings);
-        this.winstonChild.log(level, message, fields);
-      }
-    } catch {
-      // Logging must never take a request down.
-    }
+    if (this.state !== 'silent' && LOG_LEVELS[level] <= LOG_LEVELS[this.state])
+      emit(this.target, level, args);
   }
 
   fatal(...args: unknown[]): void {
@@ -145,9 +130,8 @@ class FastifyLoggerAdapter {
         ? (options.level as LogLevelSetting)
         : this.state;
     return new FastifyLoggerAdapter(
-      this.target,
+      this.target.child(toEcsFields(bindings ?? {})),
       childLevel,
-      { ...this.bindings, ...toEcsFields(bindings ?? {}) },
     ) as unknown as FastifyBaseLogger;
   }
 }
