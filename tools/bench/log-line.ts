@@ -9,9 +9,7 @@ import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 
 const dir = resolve(process.argv[2] ?? 'libs/logging/src/lib');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createLogger } = require(`${dir}/create-logger`);
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createFastifyLogger } = require(`${dir}/fastify-logger`);
 
 let bytes = 0;
