@@ -28,9 +28,9 @@ export function startApi(issuer, name = 'API (dist/main.js)', extraEnv = {}, nod
   });
 }
 
-export function startRaw(readerUserId) {
+export function startRaw(readerUserId, extraEnv = {}) {
   return startServer('raw node:http + pg', ['tools/bench/servers/raw.mjs'], {
-    env: { DATABASE_URL: LEDGER_DATABASE_URL, DATABASE_POOL_MAX: String(POOL_MAX), BENCH_USER_ID: readerUserId ?? '' },
+    env: { DATABASE_URL: LEDGER_DATABASE_URL, DATABASE_POOL_MAX: String(POOL_MAX), BENCH_USER_ID: readerUserId ?? '', ...extraEnv },
   });
 }
 

@@ -2,8 +2,11 @@
    sender i+1, so row locks are spread and contended as in real traffic) through
    the API build, against the raw node:http + pg server running the same SQL
    transaction (same locks, inserts, outbox row, idempotency record); then
-   POST /api/deposits by concurrency, where every deposit also locks the one
-   external funding account's row. Conservation is checked at the end.
+   POST /api/deposits by concurrency, where every deposit also locks a funding
+   account's row: the API with the funding side over FUNDING_SHARDS accounts
+   (BENCH_FUNDING_SHARDS, default 16), the same build with every deposit on one
+   funding row (the before), and raw pg with FUNDING_SHARDS. Conservation is
+   checked at the end.
    Target (issue #16): transfers ≥ 0.7 × raw. Printed, never asserted. */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -12,12 +15,14 @@ import { startApi, startRaw } from './servers.mjs';
 
 const SENDERS = Number(process.env.BENCH_SENDERS ?? (SHORT ? 10 : 40));
 const FUNDS = 100_000;
+const FUNDING_SHARDS = Number(process.env.BENCH_FUNDING_SHARDS ?? 16);
 const DEPOSIT_CONCURRENCY = (process.env.BENCH_DEPOSIT_CONCURRENCY ?? (SHORT ? '1,16' : '1,4,16,64')).split(',').map(Number);
 
 export default async function write() {
   const issuer = await createIssuer();
-  const api = await startApi(issuer);
-  const raw = await startRaw();
+  const api = await startApi(issuer, 'API (dist/main.js)', { FUNDING_ACCOUNT_SHARDS: String(FUNDING_SHARDS) });
+  const raw = await startRaw(undefined, { BENCH_FUNDING_SHARDS: String(FUNDING_SHARDS) });
+  const oneRow = FUNDING_SHARDS === 1 ? undefined : await startApi(issuer, 'API, 1 funding row', { FUNDING_ACCOUNT_SHARDS: '1' });
   const senders = [];
   for (let i = 0; i < SENDERS; i += 1) {
     const userId = randomUUID();
@@ -33,9 +38,9 @@ export default async function write() {
     senders.push({ userId, email, token });
   }
   const ring = (t, body = 'transfer') => ({
-    tokens: t === api ? senders.map((s) => s.token) : [],
+    tokens: t !== raw ? senders.map((s) => s.token) : [],
     senders: senders.map((s) => s.userId),
-    senderField: t !== api,
+    senderField: t === raw,
     emails: senders.map((s) => s.email),
     amount: 1,
     body,
@@ -66,17 +71,27 @@ export default async function write() {
 
   // Deposits: each sender deposits 1 minor unit; every one also locks the funding row.
   const depositSpec = (t, connections) => ({ url: `${t.url}/api/deposits`, method: 'POST', connections, duration: SECONDS, ring: ring(t, 'deposit') });
+  const depositTargets = oneRow ? [api, oneRow, raw] : targets;
   const rows = [];
   for (const connections of DEPOSIT_CONCURRENCY) {
-    const result = await interleave(targets, (t) => depositSpec(t, connections));
-    for (const t of targets) assertClean(`${t.name} deposits`, result.get(t.name));
+    const result = await interleave(depositTargets, (t) => depositSpec(t, connections));
+    for (const t of depositTargets) assertClean(`${t.name} deposits`, result.get(t.name));
+    const rpsOf = (t) => result.get(t.name).map((r) => r.rps);
     rows.push([
       String(connections),
-      ...targets.flatMap((t) => [withSpread(result.get(t.name).map((r) => r.rps)), withSpread(result.get(t.name).map((r) => r.p99))]),
+      ...depositTargets.flatMap((t) => [withSpread(rpsOf(t)), withSpread(result.get(t.name).map((r) => r.p99))]),
+      ...(oneRow ? [withSpread(rpsOf(api).map((v, i) => v / rpsOf(oneRow)[i]), 2)] : []),
     ]);
   }
-  console.log(`## deposits by concurrency (each locks the funding account's row)\n`);
-  table(['connections', 'API deposits/s', 'API p99, ms', 'raw deposits/s', 'raw p99, ms'], rows);
+  console.log(`## deposits by concurrency (funding side over ${FUNDING_SHARDS} account(s); each deposit locks one)\n`);
+  table(
+    [
+      'connections',
+      ...depositTargets.flatMap((t) => [`${t.name} deposits/s`, `${t.name} p99, ms`]),
+      ...(oneRow ? [`${FUNDING_SHARDS} rows ÷ 1 row, deposits/s (per round)`] : []),
+    ],
+    rows,
+  );
 
   const db = new pg.Pool({ connectionString: LEDGER_DATABASE_URL, max: 1 });
   // Transfers inside the ring net to zero, so the ring holds exactly what was deposited into it.
@@ -93,6 +108,7 @@ export default async function write() {
   );
   await api.stop();
   await raw.stop();
+  await oneRow?.stop();
   issuer.close();
   if (whole.rows[0].balances !== '0' || whole.rows[0].entries !== '0') throw new Error('the ledger does not balance');
   if (ringTotal.rows[0].total !== ringTotal.rows[0].deposited) throw new Error(`the ring holds ${ringTotal.rows[0].total}, deposits ${ringTotal.rows[0].deposited}`);

@@ -29,6 +29,12 @@ export const apiConfigSchema = Type.Object({
   AUTH_JWKS_URI: Type.Optional(Type.String({ pattern: '^https?://', description: 'Default: <AUTH_INTERNAL_URL>/jwks' })),
   AUTH_ALGORITHMS: Type.String({ pattern: '^(ES256|ES384|ES512|EdDSA|PS256|RS256)(,(ES256|ES384|ES512|EdDSA|PS256|RS256))*$', default: 'ES256' }),
 
+  FUNDING_ACCOUNT_SHARDS: Type.Integer({
+    minimum: 1,
+    maximum: 16,
+    default: 16,
+    description: 'External-funding accounts deposits are spread over (row locks); 1 puts every deposit on one row',
+  }),
   MONEY_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 60, description: 'Transfers + deposits per user per minute, each' }),
   SSE_HEARTBEAT_MS: Type.Integer({ minimum: 1_000, maximum: 120_000, default: 15_000 }),
   SSE_MAX_STREAMS_PER_USER: Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Open activity streams per user per replica; more get 429' }),

@@ -10,7 +10,13 @@ import pg from 'pg';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_MAX ?? 10) });
 const READER = process.env.BENCH_USER_ID;
-const FUNDING = '00000000-0000-4000-8000-000000000001';
+// The API's funding shards (apps/api/src/domain/ledger/deposit-funds.ts, fundingAccountFor).
+const FUNDING_SHARDS = Math.min(Math.max(Number(process.env.BENCH_FUNDING_SHARDS ?? 16), 1), 16);
+const fundingFor = (accountId) => {
+  let hash = 0;
+  for (let i = 0; i < accountId.length; i += 1) hash = (Math.imul(hash, 31) + accountId.charCodeAt(i)) | 0;
+  return `00000000-0000-4000-8000-${((hash >>> 0) % FUNDING_SHARDS + 1).toString(16).padStart(12, '0')}`;
+};
 const COLUMNS = 'id, user_id, email, display_name, currency, balance, status, updated_at';
 
 const CLAIM = `INSERT INTO idempotency_keys (user_id, key, request_hash, response_status, response_body, created_at, expires_at)
@@ -94,7 +100,7 @@ function deposit({ sender, amount }, key) {
     await c.query('SELECT COALESCE(SUM(amount), 0)::text AS total FROM deposits WHERE account_id = $1 AND created_at >= $2', [account.id, since]);
     const id = randomUUID();
     await c.query('INSERT INTO deposits (id, account_id, amount, currency, created_at) VALUES ($1, $2, $3, $4, $5)', [id, account.id, String(amount), account.currency, now]);
-    const entries = await c.query(POST_ENTRIES, [[account.id, FUNDING], [String(amount), String(-amount)], id, 'deposit', now]);
+    const entries = await c.query(POST_ENTRIES, [[account.id, fundingFor(account.id)], [String(amount), String(-amount)], id, 'deposit', now]);
     const balanceAfter = entries.rows.find((r) => r.account_id === account.id).balance_after;
     await c.query(`${ACTIVITY_COLUMNS}${tuple(0)} RETURNING sequence`, [
       account.user_id, id, 'deposit', 'in', String(amount), account.currency, null, null, null, null, balanceAfter, now,

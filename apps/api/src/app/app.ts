@@ -66,6 +66,7 @@ export async function buildApp(
     sseMaxStreamsPerUser: config.SSE_MAX_STREAMS_PER_USER,
     sseReplayLimit: config.SSE_REPLAY_LIMIT,
     idempotencyPurgeIntervalMs: config.IDEMPOTENCY_PURGE_INTERVAL_MS,
+    fundingAccountShards: config.FUNDING_ACCOUNT_SHARDS,
     outboxRetentionMs: config.OUTBOX_RETENTION_HOURS * HOUR_MS,
     inbox: {
       retentionMs: config.INBOX_RETENTION_HOURS * HOUR_MS,

@@ -38,6 +38,8 @@ export interface LedgerAppOptions {
   readonly sseMaxStreamsPerUser: number;
   readonly sseReplayLimit: number;
   readonly idempotencyPurgeIntervalMs: number;
+  /** How many external-funding accounts deposits are spread over (FUNDING_ACCOUNT_SHARDS). */
+  readonly fundingAccountShards?: number;
   /** Sent outbox rows are kept this long (the relay purges older ones). */
   readonly outboxRetentionMs: number;
   /** processed_message retention, checked against the producers' outbox retention plus the retry delays. */
@@ -92,7 +94,10 @@ export async function registerLedger(app: KitInstance, options: LedgerAppOptions
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
-  await app.register(ledger, { idempotencyPurgeIntervalMs: options.idempotencyPurgeIntervalMs });
+  await app.register(ledger, {
+    idempotencyPurgeIntervalMs: options.idempotencyPurgeIntervalMs,
+    fundingAccountShards: options.fundingAccountShards,
+  });
   await app.register(liveUpdates, { maxStreamsPerUser: options.sseMaxStreamsPerUser });
   const verifier =
     options.accessTokenVerifier ??

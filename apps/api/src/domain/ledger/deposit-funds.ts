@@ -12,8 +12,31 @@ import { startOfUtcDay, toJsonAmount, toMinorUnits } from './money';
 import type { Clock, EventMetadata, IdGenerator, LedgerUnitOfWork } from './ports';
 import { mustHave } from './transfer-funds';
 
-/** The system account every deposit is debited from (created by the first migration). */
+/** The first external-funding system account (created by the first migration). */
 export const EXTERNAL_FUNDING_ACCOUNT_ID = '00000000-0000-4000-8000-000000000001';
+
+/**
+ * External funding is spread over 16 system accounts (…0001 to …0010, the
+ * funding_account_shards migration), so concurrent deposits do not all queue
+ * on one row lock from their UPDATE to their COMMIT (issue #16). Together they
+ * are the funding side: their balances sum to minus all deposits.
+ */
+export const FUNDING_ACCOUNT_IDS: readonly string[] = Array.from(
+  { length: 16 },
+  (_, i) => `00000000-0000-4000-8000-${(i + 1).toString(16).padStart(12, '0')}`,
+);
+
+/**
+ * The funding account a deposit into `accountId` is debited from: a hash of the
+ * account id over the first `shards`. A user's deposits already queue on their
+ * own row, so they always take the same funding row; different users spread.
+ */
+export function fundingAccountFor(accountId: string, shards: number): string {
+  const count = Math.min(Math.max(Math.trunc(shards), 1), FUNDING_ACCOUNT_IDS.length);
+  let hash = 0;
+  for (let i = 0; i < accountId.length; i += 1) hash = (Math.imul(hash, 31) + accountId.charCodeAt(i)) | 0;
+  return FUNDING_ACCOUNT_IDS[(hash >>> 0) % count] as string;
+}
 
 export interface DepositFundsCommand {
   readonly userId: string;
@@ -26,6 +49,8 @@ export interface DepositFundsDeps {
   readonly uow: LedgerUnitOfWork;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** How many of FUNDING_ACCOUNT_IDS deposits use (1 is the single funding row of before). Default all. */
+  readonly fundingShards?: number;
 }
 
 /**
@@ -33,7 +58,7 @@ export interface DepositFundsDeps {
  * deposit and per UTC day. The user's row is locked before the day's total is
  * summed, so two concurrent deposits cannot both squeeze under the cap.
  */
-export function createDepositFunds({ uow, clock, ids }: DepositFundsDeps) {
+export function createDepositFunds({ uow, clock, ids, fundingShards = FUNDING_ACCOUNT_IDS.length }: DepositFundsDeps) {
   return async function depositFunds(command: DepositFundsCommand): Promise<IdempotentResult<DepositResponse>> {
     const amount = toMinorUnits(command.request.amount, MAX_DEPOSIT_MINOR);
     const requestHash = hashRequest('POST /deposits', command.request);
@@ -63,10 +88,10 @@ export function createDepositFunds({ uow, clock, ids }: DepositFundsDeps) {
 
       const depositId = ids.uuid();
       await tx.insertDeposit({ id: depositId, accountId: account.id, amount, currency: account.currency, createdAt });
-      // The user's row first, then the funding account: the same order in every deposit.
+      // The user's row first, then its funding account: the same order in every deposit.
       const balances = await tx.postEntries({ id: depositId, kind: 'deposit', createdAt }, [
         { accountId: account.id, amount },
-        { accountId: EXTERNAL_FUNDING_ACCOUNT_ID, amount: -amount },
+        { accountId: fundingAccountFor(account.id, fundingShards), amount: -amount },
       ]);
       const balanceAfter = mustHave(balances, account.id);
       await tx.insertActivity([

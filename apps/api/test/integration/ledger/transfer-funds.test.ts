@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { FUNDING_ACCOUNT_IDS, fundingAccountFor } from '../../../src/domain/ledger/deposit-funds';
 import { isLedgerError } from '../../../src/domain/ledger/errors';
 import { purgeExpiredIdempotencyKeys } from '../../../src/app/repositories/ledger-repository';
 import {
@@ -266,7 +267,7 @@ describe('deposit funds', () => {
     expect(await balanceOf(pool, carol.accountId)).toBe(500_000);
   });
 
-  it('when a deposit is made, then the funding account is debited by the same amount', async () => {
+  it('when a deposit is made, then its funding account (by the account id) is debited by the same amount', async () => {
     const carol = await createFundedUser(pool, 0, 'carol');
 
     const result = await ledger.depositFunds({ userId: carol.userId, idempotencyKey: randomKey(), request: { amount: 1_234 }, meta: {} });
@@ -276,7 +277,7 @@ describe('deposit funds', () => {
       [result.body.depositId],
     );
     expect(rows).toEqual([
-      { account_id: '00000000-0000-4000-8000-000000000001', amount: '-1234' },
+      { account_id: fundingAccountFor(carol.accountId, FUNDING_ACCOUNT_IDS.length), amount: '-1234' },
       { account_id: carol.accountId, amount: '1234' },
     ]);
   });

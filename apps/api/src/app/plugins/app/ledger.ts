@@ -26,6 +26,8 @@ declare module 'fastify' {
 export interface LedgerPluginOptions {
   /** How often expired Idempotency-Key rows are deleted; 0 turns the job off. */
   idempotencyPurgeIntervalMs: number;
+  /** See FUNDING_ACCOUNT_SHARDS; default all of FUNDING_ACCOUNT_IDS. */
+  fundingAccountShards?: number;
 }
 
 /** Repositories and use cases, wired once per app over the shared pool. */
@@ -41,7 +43,7 @@ export default fp<LedgerPluginOptions>(
       activity,
       openAccount: createOpenAccount({ accounts }),
       transferFunds: createTransferFunds({ uow, clock, ids }),
-      depositFunds: createDepositFunds({ uow, clock, ids }),
+      depositFunds: createDepositFunds({ uow, clock, ids, fundingShards: options.fundingAccountShards }),
       readHistory: createReadHistory({ activity }),
       metrics: createLedgerMetrics(app.metrics.registry),
     });
