@@ -18,7 +18,7 @@ export NX_NO_CLOUD=true CI=${CI:-true} PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHECKP
 export NX_DAEMON=false NX_TUI=false FORCE_COLOR=0 NO_COLOR=1
 LOGS=$ROOT/tmp/ci-logs
 rm -rf "$LOGS" && mkdir -p "$LOGS"
-STAGES=${FLOTILLA_STAGES:-"setup check unit integration bench e2e stack k8s"}
+STAGES=${FLOTILLA_STAGES:-"setup check unit integration bench e2e stack swarm k8s"}
 failed_stages=()
 
 say() { printf '\n=== %s ===\n' "$*"; }
