@@ -96,7 +96,7 @@ fi
 
 # A stack left behind by an interrupted run would hold the port and the volumes.
 stack_down
-# Alerting timings short enough for alert-mail-check.sh (the production
+# Alerting timings short enough for checks/40-alert-mail.sh (the production
 # values stay in docker/); a caller's own config dirs win.
 if [ -z "${PROMETHEUS_CONFIG_DIR:-}${ALERTMANAGER_CONFIG_DIR:-}" ]; then
   eval "$(bash tools/stack/fast-alerting.sh "$ARTIFACTS/config")" || exit 1

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Writes CI copies of docker/prometheus and docker/alertmanager with alerting
-# timings short enough for tools/stack/alert-mail-check.sh to see an alert
+# timings short enough for tools/stack/checks/40-alert-mail.sh to see an alert
 # fire and resolve in about a minute, and prints the variables that mount them:
 #   eval "$(bash tools/stack/fast-alerting.sh tmp/e2e/config)"
 # Only the timings change, never an expression, a label or a route:
 #   prometheus.yml   scrape/evaluation/DNS refresh 15s -> 5s, scrape timeout 10s -> 4s
-#   rules/alerts.yml ServiceHasNoTargets `for: 2m` -> 10s
+#   rules/alerts.yml TargetDown and ServiceHasNoTargets `for: 2m` -> 10s
 #   alertmanager.yml group_wait 30s -> 5s, group_interval 5m -> 10s
 # The production values stay in docker/ (and their promtool tests with them).
 # Each substitution must match exactly once, so a change to those lines fails
@@ -35,6 +35,7 @@ subst "$out/prometheus/prometheus.yml" 1 's/^(  scrape_interval:) 15s$/\1 5s/'
 subst "$out/prometheus/prometheus.yml" 1 's/^(  scrape_timeout:) 10s$/\1 4s/'
 subst "$out/prometheus/prometheus.yml" 1 's/^(  evaluation_interval:) 15s$/\1 5s/'
 subst "$out/prometheus/prometheus.yml" 5 's/^( +refresh_interval:) 15s$/\1 5s/'
+subst "$out/prometheus/rules/alerts.yml" 1 '/alert: TargetDown$/,/^ +for:/ s/^( +for:) 2m$/\1 10s/'
 subst "$out/prometheus/rules/alerts.yml" 1 '/alert: ServiceHasNoTargets$/,/^ +for:/ s/^( +for:) 2m$/\1 10s/'
 subst "$out/alertmanager/alertmanager.yml" 1 's/^(  group_wait:) 30s$/\1 5s/'
 subst "$out/alertmanager/alertmanager.yml" 1 's/^(  group_interval:) 5m$/\1 10s/'

@@ -7,7 +7,7 @@ import { expectDashboard, newPerson, openSignIn, register, signIn, signOut, subm
 // Each page met on the way is checked with axe-core. Needs the composed stack and
 // its mail catcher (MailDev), whose REST API is published on MAILCATCHER_PORT.
 
-// MailDev's REST API sits under /api in the stack's catcher (as tools/stack/alert-mail-check.sh reads it).
+// MailDev's REST API sits under /api in the stack's catcher (as tools/stack/checks/40-alert-mail.sh reads it).
 const mailApi = process.env['MAILCATCHER_API'] || `http://127.0.0.1:${process.env['MAILCATCHER_PORT'] || '1080'}/api`;
 
 interface MaildevMail {
