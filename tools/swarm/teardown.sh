@@ -11,8 +11,18 @@ set -uo pipefail
 [ "$(docker info --format '{{.Swarm.ControlAvailable}}' 2>/dev/null)" = true ] || { swarm_log "no swarm manager here: nothing to remove"; rm -f "$SWARM_STATE"; exit 0; }
 if docker stack ls --format '{{.Name}}' | grep -qx "$SWARM_STACK"; then
   docker stack rm "$SWARM_STACK" >&2
-  gone() { [ -z "$(docker ps -aq --filter "label=com.docker.stack.namespace=$SWARM_STACK")" ] && [ -z "$(docker network ls -q --filter "label=com.docker.stack.namespace=$SWARM_STACK")" ]; }
-  swarm_wait 120 "the stack's containers and networks to go" gone || true
+  label="label=com.docker.stack.namespace=$SWARM_STACK"
+  # Tasks that have ended (the one-shot jobs, replaced tasks) keep their
+  # stopped containers while the task history holds them; they are this
+  # stack's, so they are removed here rather than waited for.
+  gone() {
+    docker ps -aq --filter "$label" --filter status=exited --filter status=created --filter status=dead | xargs -r docker rm >/dev/null 2>&1
+    [ -z "$(docker ps -aq --filter "$label")" ] && [ -z "$(docker network ls -q --filter "$label")" ]
+  }
+  if ! swarm_wait 120 "the stack's containers and networks to go" gone; then
+    docker ps -a --filter "$label" --format 'left: container {{.Names}} {{.Status}}' >&2
+    docker network ls --filter "$label" --format 'left: network {{.Name}}' >&2
+  fi
 fi
 # The containers are gone only when their volumes can go.
 for volume in $(docker volume ls -q --filter "label=com.docker.stack.namespace=$SWARM_STACK"); do
