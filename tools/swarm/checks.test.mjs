@@ -1,20 +1,10 @@
 // Each judgement of tools/swarm/checks.mjs, passing on a good input and failing
 // on a broken one (no swarm needed). Prints "swarm-selftest-checks: N passed, N failed".
 import assert from 'node:assert/strict';
+import { selfTest } from './self-test.mjs';
 import { keysSettled, liveEvents, requestsPerTask, spread, streamUpstreams, windowFigures } from './checks.mjs';
 
-let passed = 0;
-let failed = 0;
-function test(name, fn) {
-  try {
-    fn();
-    passed += 1;
-    console.log(`ok: ${name}`);
-  } catch (error) {
-    failed += 1;
-    console.log(`FAILED: ${name}: ${error.message}`);
-  }
-}
+const { test, finish } = selfTest('swarm-selftest-checks');
 
 const line = (task, ua, path = '/api/account') =>
   `${task}    | ${JSON.stringify({ message: 'request completed', 'user_agent.original': ua, 'url.path': path })}`;
@@ -66,5 +56,4 @@ test('keysSettled fails on a key given up or failed', () => {
   assert.equal(keysSettled([]).ok, false);
 });
 
-console.log(`swarm-selftest-checks: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

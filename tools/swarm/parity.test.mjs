@@ -2,6 +2,7 @@
 // each kind of drift fed to it (no docker needed). Prints
 // "swarm-parity-tests: N passed, N failed".
 import assert from 'node:assert/strict';
+import { selfTest } from './self-test.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -14,18 +15,7 @@ import {
 } from './parity.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-let passed = 0;
-let failed = 0;
-function test(name, fn) {
-  try {
-    fn();
-    passed += 1;
-    console.log(`ok: ${name}`);
-  } catch (error) {
-    failed += 1;
-    console.log(`FAILED: ${name}: ${error.message}`);
-  }
-}
+const { test, finish } = selfTest('swarm-parity-tests');
 
 const unchanged = () => undefined;
 /** The real pair, with `drift` applied to a copy of the swarm file (or of the compose file). */
@@ -298,5 +288,4 @@ test('when `KEY: ${X:-}` is read, then it is the empty string, not a null (a pas
   assert.equal(f.services.a.environment.P, null);
 });
 
-console.log(`swarm-parity-tests: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();
